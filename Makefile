@@ -1,0 +1,57 @@
+# Nimbus: `make run` and `make test` install what is missing, build, then serve / run every test.
+SHELL := /bin/bash
+SWIFT ?= swift
+VENV := .venv
+PY := $(VENV)/bin/python
+BIN := .build/debug/nimbus
+RELEASE_BIN := .build/release/nimbus
+HOST ?= 127.0.0.1
+PORT ?= 9000
+DATA_DIR ?= ./.nimbus
+APT_PACKAGES := libsqlite3-dev zlib1g-dev
+
+.PHONY: deps system-deps python-deps build release run test unit e2e bench clean
+
+deps: system-deps python-deps
+
+# Debian packages the build needs; installed only when missing.
+system-deps:
+	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then echo "installing:$$missing"; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing) >/dev/null; fi
+
+# A git-ignored venv for the end-to-end clients (boto3, aws CLI, pytest).
+python-deps: $(VENV)/.installed
+
+$(VENV)/.installed: tests/e2e/requirements.txt
+	python3 -m venv --system-site-packages $(VENV)
+	$(PY) -m pip install -q --disable-pip-version-check -r tests/e2e/requirements.txt
+	touch $@
+
+build: system-deps
+	$(SWIFT) build --product nimbus
+
+release: system-deps
+	$(SWIFT) build -c release --product nimbus
+
+run: deps build
+	$(BIN) serve --host $(HOST) --port $(PORT) --data-dir $(DATA_DIR)
+
+unit: system-deps
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build
+
+e2e: deps build
+	NIMBUS_BIN=$(abspath $(BIN)) PATH="$(abspath $(VENV))/bin:$$PATH" $(PY) -m pytest tests/e2e -q -p no:cacheprovider
+
+test: deps
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build
+	$(SWIFT) build --product nimbus
+	NIMBUS_BIN=$(abspath $(BIN)) PATH="$(abspath $(VENV))/bin:$$PATH" $(PY) -m pytest tests/e2e -q -p no:cacheprovider
+
+bench: deps release
+	$(PY) Benchmarks/control_plane_bench.py --nimbus $(abspath $(RELEASE_BIN))
+
+clean:
+	rm -rf .build $(VENV)

@@ -1,0 +1,124 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+let package = Package(
+    name: "nimbus",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "nimbus", targets: ["nimbus"])
+    ],
+    dependencies: [
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation.git", from: "0.9.20"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+    ],
+    targets: [
+        // Value types: ARNs, names, configurations, AWS errors. No I/O.
+        .target(
+            name: "NimbusModel",
+            swiftSettings: swiftSettings
+        ),
+        // Store protocols and the SQLite (GRDB) implementation.
+        .target(
+            name: "NimbusStore",
+            dependencies: [
+                "NimbusModel",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Zip validation and the content-addressed artifact store.
+        .target(
+            name: "NimbusCode",
+            dependencies: [
+                "NimbusModel",
+                .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // SigV4 verification and account resolution.
+        .target(
+            name: "NimbusAuth",
+            dependencies: [
+                "NimbusModel",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Control plane: the rules of every Lambda management operation, over the store.
+        .target(
+            name: "NimbusControl",
+            dependencies: [
+                "NimbusModel",
+                "NimbusStore",
+                "NimbusCode",
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // HTTP: routing, request decoding, authentication and AWS error rendering.
+        .target(
+            name: "NimbusHTTP",
+            dependencies: [
+                "NimbusModel",
+                "NimbusAuth",
+                "NimbusControl",
+                "NimbusStore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Composition root: configuration to ServiceGroup.
+        .target(
+            name: "NimbusServer",
+            dependencies: [
+                "NimbusModel",
+                "NimbusStore",
+                "NimbusCode",
+                "NimbusAuth",
+                "NimbusControl",
+                "NimbusHTTP",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "nimbus",
+            dependencies: [
+                "NimbusServer",
+                "NimbusStore",
+                "NimbusModel",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(name: "NimbusModelTests", dependencies: ["NimbusModel"], swiftSettings: swiftSettings),
+        .testTarget(name: "NimbusStoreTests", dependencies: ["NimbusStore", "NimbusModel"], swiftSettings: swiftSettings),
+        .testTarget(name: "NimbusCodeTests", dependencies: ["NimbusCode", "NimbusModel"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "NimbusAuthTests", dependencies: ["NimbusAuth", "NimbusModel"], exclude: ["Fixtures"],
+            swiftSettings: swiftSettings),
+        .testTarget(
+            name: "NimbusControlTests",
+            dependencies: ["NimbusControl", "NimbusStore", "NimbusCode", "NimbusModel"],
+            swiftSettings: swiftSettings
+        ),
+    ]
+)

@@ -1,0 +1,132 @@
+import Foundation
+import GRDB
+import NimbusModel
+
+extension SQLiteStore: FunctionStore {
+    public func function(_ key: FunctionKey) async throws -> FunctionRecord? {
+        let data = try await writer.read { db in
+            try Data.fetchOne(
+                db, sql: "SELECT document FROM function WHERE account_id = ? AND region = ? AND name = ?",
+                arguments: [key.accountId, key.region, key.name])
+        }
+        return try data.map { try decode(FunctionRecord.self, $0) }
+    }
+
+    public func updateFunction<T: Sendable>(
+        _ key: FunctionKey, withUsage: Bool,
+        _ body: @Sendable (inout FunctionRecord?, AccountUsage?) throws -> T
+    ) async throws -> T {
+        try await writer.write { db in
+            let data = try Data.fetchOne(
+                db, sql: "SELECT document FROM function WHERE account_id = ? AND region = ? AND name = ?",
+                arguments: [key.accountId, key.region, key.name])
+            let before = try data.map { try self.decode(FunctionRecord.self, $0) }
+            var record = before
+            let usage = withUsage ? try Self.usage(db, key.accountId, key.region, excluding: key.name) : nil
+            let result = try body(&record, usage)
+            if let record {
+                try db.execute(
+                    sql: """
+                        INSERT INTO function (account_id, region, name, document, total_code_size,
+                            reserved_concurrency, provisioned_concurrency)
+                        VALUES (?, ?, ?, ?, ?, ?, ?)
+                        ON CONFLICT (account_id, region, name) DO UPDATE SET document = excluded.document,
+                            total_code_size = excluded.total_code_size,
+                            reserved_concurrency = excluded.reserved_concurrency,
+                            provisioned_concurrency = excluded.provisioned_concurrency
+                        """,
+                    arguments: [
+                        key.accountId, key.region, key.name, try self.encode(record), record.totalCodeSize,
+                        record.reservedConcurrency, record.provisionedTotal,
+                    ])
+            } else if before != nil {
+                try db.execute(
+                    sql: "DELETE FROM function WHERE account_id = ? AND region = ? AND name = ?",
+                    arguments: [key.accountId, key.region, key.name])
+            }
+            return result
+        }
+    }
+
+    public func listFunctions(accountId: String, region: String, after marker: String?, limit: Int) async throws
+        -> [FunctionRecord]
+    {
+        let rows = try await writer.read { db in
+            try Data.fetchAll(
+                db,
+                sql: """
+                    SELECT document FROM function WHERE account_id = ? AND region = ? AND name > ?
+                    ORDER BY name LIMIT ?
+                    """,
+                arguments: [accountId, region, marker ?? "", limit])
+        }
+        return try rows.map { try decode(FunctionRecord.self, $0) }
+    }
+
+    public func accountUsage(accountId: String, region: String) async throws -> AccountUsage {
+        try await writer.read { db in try Self.usage(db, accountId, region, excluding: nil) }
+    }
+
+    static func usage(_ db: Database, _ accountId: String, _ region: String, excluding name: String?) throws
+        -> AccountUsage
+    {
+        let row = try Row.fetchOne(
+            db,
+            sql: """
+                SELECT COUNT(*) AS n, COALESCE(SUM(total_code_size), 0) AS code,
+                    COALESCE(SUM(reserved_concurrency), 0) AS reserved,
+                    COALESCE(SUM(provisioned_concurrency), 0) AS provisioned
+                FROM function WHERE account_id = ? AND region = ? AND name IS NOT ?
+                """,
+            arguments: [accountId, region, name])!
+        return AccountUsage(
+            functionCount: row["n"], totalCodeSize: row["code"], reservedConcurrency: row["reserved"],
+            provisionedConcurrency: row["provisioned"])
+    }
+}
+
+extension SQLiteStore: EventSourceMappingStore {
+    public func mapping(uuid: String) async throws -> EventSourceMappingRecord? {
+        let data = try await writer.read { db in
+            try Data.fetchOne(db, sql: "SELECT document FROM event_source_mapping WHERE uuid = ?", arguments: [uuid])
+        }
+        return try data.map { try decode(EventSourceMappingRecord.self, $0) }
+    }
+
+    public func updateMapping<T: Sendable>(
+        uuid: String, _ body: @Sendable (inout EventSourceMappingRecord?) throws -> T
+    ) async throws -> T {
+        try await writer.write { db in
+            let data = try Data.fetchOne(
+                db, sql: "SELECT document FROM event_source_mapping WHERE uuid = ?", arguments: [uuid])
+            var record = try data.map { try self.decode(EventSourceMappingRecord.self, $0) }
+            let result = try body(&record)
+            if let record {
+                try db.execute(
+                    sql: """
+                        INSERT INTO event_source_mapping (uuid, account_id, region, document) VALUES (?, ?, ?, ?)
+                        ON CONFLICT (uuid) DO UPDATE SET document = excluded.document
+                        """,
+                    arguments: [uuid, record.accountId, record.region, try self.encode(record)])
+            } else if data != nil {
+                try db.execute(sql: "DELETE FROM event_source_mapping WHERE uuid = ?", arguments: [uuid])
+            }
+            return result
+        }
+    }
+
+    public func listMappings(accountId: String, region: String, after marker: String?, limit: Int) async throws
+        -> [EventSourceMappingRecord]
+    {
+        let rows = try await writer.read { db in
+            try Data.fetchAll(
+                db,
+                sql: """
+                    SELECT document FROM event_source_mapping WHERE account_id = ? AND region = ? AND uuid > ?
+                    ORDER BY uuid LIMIT ?
+                    """,
+                arguments: [accountId, region, marker ?? "", limit])
+        }
+        return try rows.map { try decode(EventSourceMappingRecord.self, $0) }
+    }
+}

@@ -1,0 +1,84 @@
+import Foundation
+import GRDB
+import NimbusModel
+
+/// The SQLite store: one database file under the data directory, WAL mode, named migrations.
+/// Every protocol of this module is implemented here.
+public final class SQLiteStore: Sendable {
+    let writer: any DatabaseWriter
+    let encoder: JSONEncoder
+    let decoder: JSONDecoder
+
+    /// Opens (creating and migrating) the database at `path`.
+    public convenience init(path: String) throws {
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(10)
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+        }
+        try self.init(writer: DatabasePool(path: path, configuration: configuration))
+    }
+
+    /// An in-memory database, for tests.
+    public static func inMemory() throws -> SQLiteStore {
+        try SQLiteStore(writer: DatabaseQueue())
+    }
+
+    init(writer: any DatabaseWriter) throws {
+        self.writer = writer
+        let encoder = JSONEncoder()
+        encoder.dateEncodingStrategy = .millisecondsSince1970
+        self.encoder = encoder
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .millisecondsSince1970
+        self.decoder = decoder
+        try Self.migrator.migrate(writer)
+    }
+
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1-accounts") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE account (
+                        account_id TEXT PRIMARY KEY NOT NULL,
+                        name TEXT NOT NULL UNIQUE,
+                        created_at DOUBLE NOT NULL
+                    );
+                    CREATE TABLE access_key (
+                        access_key_id TEXT PRIMARY KEY NOT NULL,
+                        secret_access_key TEXT NOT NULL,
+                        account_id TEXT NOT NULL REFERENCES account(account_id),
+                        created_at DOUBLE NOT NULL
+                    );
+                    CREATE TABLE setting (key TEXT PRIMARY KEY NOT NULL, value BLOB NOT NULL);
+                    """)
+        }
+        migrator.registerMigration("v1-functions") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE function (
+                        account_id TEXT NOT NULL,
+                        region TEXT NOT NULL,
+                        name TEXT NOT NULL,
+                        document BLOB NOT NULL,
+                        total_code_size INTEGER NOT NULL,
+                        reserved_concurrency INTEGER,
+                        provisioned_concurrency INTEGER NOT NULL,
+                        PRIMARY KEY (account_id, region, name)
+                    ) WITHOUT ROWID;
+                    CREATE TABLE event_source_mapping (
+                        uuid TEXT PRIMARY KEY NOT NULL,
+                        account_id TEXT NOT NULL,
+                        region TEXT NOT NULL,
+                        document BLOB NOT NULL
+                    );
+                    CREATE INDEX event_source_mapping_by_account ON event_source_mapping(account_id, region, uuid);
+                    """)
+        }
+        return migrator
+    }
+
+    func encode(_ value: some Encodable) throws -> Data { try encoder.encode(value) }
+    func decode<T: Decodable>(_ type: T.Type, _ data: Data) throws -> T { try decoder.decode(type, from: data) }
+}

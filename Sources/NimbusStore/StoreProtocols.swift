@@ -1,0 +1,95 @@
+import NimbusModel
+
+/// Identifies a function: account, region and plain name.
+public struct FunctionKey: Hashable, Sendable {
+    /// Owning account.
+    public var accountId: String
+    /// Region.
+    public var region: String
+    /// Plain name.
+    public var name: String
+
+    /// Creates a key.
+    public init(accountId: String, region: String, name: String) {
+        self.accountId = accountId
+        self.region = region
+        self.name = name
+    }
+}
+
+/// Per-account totals used by limits and GetAccountSettings.
+public struct AccountUsage: Sendable, Equatable {
+    /// Number of functions.
+    public var functionCount: Int
+    /// Bytes of code over every stored version.
+    public var totalCodeSize: Int
+    /// Σ reserved concurrency.
+    public var reservedConcurrency: Int
+    /// Σ provisioned concurrency.
+    public var provisionedConcurrency: Int
+
+    /// Creates totals.
+    public init(functionCount: Int, totalCodeSize: Int, reservedConcurrency: Int, provisionedConcurrency: Int) {
+        self.functionCount = functionCount
+        self.totalCodeSize = totalCodeSize
+        self.reservedConcurrency = reservedConcurrency
+        self.provisionedConcurrency = provisionedConcurrency
+    }
+}
+
+/// Errors the store raises for rule violations it enforces itself.
+public struct StoreError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// What went wrong.
+    public enum Kind: Sendable, Equatable { case duplicateAccountName, duplicateAccountId, invalidAccountId }
+    /// The kind.
+    public var kind: Kind
+    /// A readable message.
+    public var message: String
+    public var description: String { message }
+}
+
+/// Accounts and their access keys.
+public protocol AccountStore: Sendable {
+    /// Creates an account with one access key. A nil id picks a free random 12-digit id.
+    func createAccount(name: String, accountId: String?) async throws -> (Account, AccessKey)
+    /// Every account, by creation order.
+    func accounts() async throws -> [Account]
+    /// The access key with this id.
+    func accessKey(id: String) async throws -> AccessKey?
+}
+
+/// Functions, each a `FunctionRecord` document changed atomically.
+public protocol FunctionStore: Sendable {
+    /// Reads a function.
+    func function(_ key: FunctionKey) async throws -> FunctionRecord?
+    /// Reads, changes and writes one function in a single transaction. Setting the record to nil deletes it.
+    /// When `withUsage` is set, the body also gets the account's totals excluding this function.
+    func updateFunction<T: Sendable>(
+        _ key: FunctionKey, withUsage: Bool,
+        _ body: @Sendable (inout FunctionRecord?, AccountUsage?) throws -> T
+    ) async throws -> T
+    /// Functions of an account and region ordered by name, strictly after `marker`.
+    func listFunctions(accountId: String, region: String, after marker: String?, limit: Int) async throws
+        -> [FunctionRecord]
+    /// Totals of an account and region.
+    func accountUsage(accountId: String, region: String) async throws -> AccountUsage
+}
+
+/// Event source mappings, which outlive their functions.
+public protocol EventSourceMappingStore: Sendable {
+    /// Reads a mapping.
+    func mapping(uuid: String) async throws -> EventSourceMappingRecord?
+    /// Reads, changes and writes one mapping atomically; nil deletes. Creating passes a nil record in.
+    func updateMapping<T: Sendable>(
+        uuid: String, _ body: @Sendable (inout EventSourceMappingRecord?) throws -> T
+    ) async throws -> T
+    /// Mappings of an account and region ordered by UUID, strictly after `marker`.
+    func listMappings(accountId: String, region: String, after marker: String?, limit: Int) async throws
+        -> [EventSourceMappingRecord]
+}
+
+/// Small server-wide values.
+public protocol SettingsStore: Sendable {
+    /// The value for `key`, created with `make` on first use.
+    func setting(_ key: String, orInsert make: @Sendable () -> [UInt8]) async throws -> [UInt8]
+}
