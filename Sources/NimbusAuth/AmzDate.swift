@@ -54,7 +54,7 @@ enum AmzDate {
     }
 
     private static func make(_ y: Int, _ m: Int, _ d: Int, _ hh: Int, _ mm: Int, _ ss: Int, offset: Int) -> Date? {
-        guard (1...12).contains(m), (1...31).contains(d), (0...23).contains(hh), (0...59).contains(mm),
+        guard (1...9999).contains(y), (1...12).contains(m), (1...31).contains(d), (0...23).contains(hh), (0...59).contains(mm),
             (0...59).contains(ss)
         else { return nil }
         let days = days(fromCivil: y, m, d)

@@ -90,7 +90,7 @@ extension ControlPlane {
         _ name: String, functionVersion: String?, marker: String?, maxItems: String?, caller: Caller
     ) async throws -> JSONValue {
         var errors = ValidationErrors()
-        errors.pattern(functionVersion, at: "functionVersion", .version)
+        errors.pattern(functionVersion, at: "functionVersion", .versionWithLatestPublished)
         try errors.throwIfAny()
         let target = try await resolve(name, caller: caller, action: "lambda:ListAliases", qualifierPattern: nil)
         let size = try Marker.pageSize(maxItems, modelMax: 10000, pageMax: 50)
@@ -140,7 +140,7 @@ extension ControlPlane {
         errors.length(name, at: "name", min: 1, max: 128)
         errors.pattern(name, at: "name", .aliasName)
         errors.length(version, at: "functionVersion", min: 1, max: 1024)
-        errors.pattern(version, at: "functionVersion", .version)
+        errors.pattern(version, at: "functionVersion", .versionWithLatestPublished)
         errors.length(description, at: "description", max: 256)
         if let weights {
             let rendered = "{" + weights.sorted { $0.key < $1.key }.map { "\($0.key)=\(javaDouble($0.value))" }

@@ -24,8 +24,8 @@ extension ControlPlane {
         let limits = self.limits
         let missing = LambdaError.resourceNotFound("Function not found: \(unqualifiedArn(target.key)):$LATEST")
         return try await mutate(target.key, withUsage: true, missing: missing) { function, usage in
-            let others = usage?.reservedConcurrency ?? 0
-            if limits.concurrentExecutions - others - reserved < limits.minimumUnreserved {
+            let others = (usage?.reservedConcurrency ?? 0) + (usage?.provisionedConcurrency ?? 0)
+            if reserved > limits.concurrentExecutions - others - limits.minimumUnreserved {
                 throw LambdaError.invalidParameter(
                     "Specified ReservedConcurrentExecutions for function decreases account's UnreservedConcurrentExecution below its minimum value of [\(limits.minimumUnreserved)]."
                 )
@@ -67,7 +67,8 @@ extension ControlPlane {
         var errors = ValidationErrors()
         errors.range(requested, at: "provisionedConcurrentExecutions", min: 1)
         try errors.throwIfAny()
-        let target = try await provisionedTarget(name, qualifier: qualifier, caller: caller, put: true)
+        let target = try await provisionedTarget(
+            name, qualifier: qualifier, caller: caller, action: "lambda:PutProvisionedConcurrencyConfig")
         let limits = self.limits
         let now = self.now()
         return try await mutate(target.key, withUsage: true) { function, usage in
@@ -83,14 +84,15 @@ extension ControlPlane {
                 throw LambdaError.conflict("Version is pointed by a Provisioned Concurrency alias")
             }
             let otherOnFunction = function.provisionedTotal - (function.provisioned[qualifier]?.requested ?? 0)
-            if let reserved = function.reservedConcurrency, otherOnFunction + requested > reserved {
-                throw LambdaError.invalidParameter(
-                    "Requested Provisioned Concurrency should not be greater than the reservedConcurrentExecution for function"
-                )
-            }
             let unreserved =
                 limits.concurrentExecutions - (usage?.reservedConcurrency ?? 0) - (usage?.provisionedConcurrency ?? 0)
-            if function.reservedConcurrency == nil, unreserved - otherOnFunction - requested < limits.minimumUnreserved {
+            if let reserved = function.reservedConcurrency {
+                if requested > reserved - otherOnFunction {
+                    throw LambdaError.invalidParameter(
+                        "Requested Provisioned Concurrency should not be greater than the reservedConcurrentExecution for function"
+                    )
+                }
+            } else if requested > unreserved - otherOnFunction - limits.minimumUnreserved {
                 throw LambdaError.invalidParameter(
                     "Specified ConcurrentExecutions for function decreases account's UnreservedConcurrentExecution below its minimum value of [\(limits.minimumUnreserved)]."
                 )
@@ -103,7 +105,8 @@ extension ControlPlane {
 
     /// GetProvisionedConcurrencyConfig.
     public func getProvisionedConcurrency(_ name: String, qualifier: String?, caller: Caller) async throws -> JSONValue {
-        let target = try await provisionedTarget(name, qualifier: qualifier, caller: caller, put: false)
+        let target = try await provisionedTarget(
+            name, qualifier: qualifier, caller: caller, action: "lambda:GetProvisionedConcurrencyConfig")
         let record = try await load(target)
         try Self.checkProvisionedQualifier(record, target.qualifier!)
         guard let config = record.provisioned[target.qualifier!] else {
@@ -114,7 +117,8 @@ extension ControlPlane {
 
     /// DeleteProvisionedConcurrencyConfig (idempotent).
     public func deleteProvisionedConcurrency(_ name: String, qualifier: String?, caller: Caller) async throws {
-        let target = try await provisionedTarget(name, qualifier: qualifier, caller: caller, put: false)
+        let target = try await provisionedTarget(
+            name, qualifier: qualifier, caller: caller, action: "lambda:DeleteProvisionedConcurrencyConfig")
         try await mutate(target.key) { function, _ in
             try Self.checkProvisionedQualifier(function, target.qualifier!)
             function.provisioned[target.qualifier!] = nil
@@ -139,11 +143,11 @@ extension ControlPlane {
         return o.value
     }
 
-    private func provisionedTarget(_ name: String, qualifier: String?, caller: Caller, put: Bool) async throws
+    private func provisionedTarget(_ name: String, qualifier: String?, caller: Caller, action: String) async throws
         -> Target
     {
-        let target = try await resolve(
-            name, qualifier: qualifier, caller: caller, action: "lambda:PutProvisionedConcurrencyConfig")
+        let put = action == "lambda:PutProvisionedConcurrencyConfig"
+        let target = try await resolve(name, qualifier: qualifier, caller: caller, action: action, shape: .standard)
         guard let qualifier = target.qualifier else {
             throw LambdaError.validation(
                 "1 validation error detected: Value null at 'qualifier' failed to satisfy constraint: Member must not be null"

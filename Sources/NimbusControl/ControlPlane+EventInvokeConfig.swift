@@ -29,6 +29,8 @@ extension ControlPlane {
         var errors = ValidationErrors()
         errors.range(retries, at: "maximumRetryAttempts", min: 0, max: 2)
         errors.range(maxAge, at: "maximumEventAgeInSeconds", min: 60, max: 21600)
+        errors.length(onSuccess, at: "destinationConfig.onSuccess.destination", max: 350)
+        errors.length(onFailure, at: "destinationConfig.onFailure.destination", max: 350)
         errors.pattern(onSuccess, at: "destinationConfig.onSuccess.destination", .destinationArn)
         errors.pattern(onFailure, at: "destinationConfig.onFailure.destination", .destinationArn)
         try errors.throwIfAny()
@@ -136,7 +138,9 @@ extension ControlPlane {
                 throw LambdaError.invalidParameter("You can't specify the function as a destination for itself.")
             }
             let key = FunctionKey(accountId: String(parts[4]), region: String(parts[3]), name: name)
-            if try await functions.function(key) == nil {
+            let sameAccount = key.accountId == target.key.accountId && key.region == target.key.region
+            let exists = sameAccount ? try await functions.function(key) != nil : false
+            if !exists {
                 throw LambdaError.invalidParameter("The destination ARN \(destination) is invalid.")
             }
             return

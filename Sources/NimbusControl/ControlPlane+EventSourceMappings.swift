@@ -3,15 +3,6 @@ import NimbusModel
 import NimbusStore
 
 extension ControlPlane {
-    /// Members stored as given and echoed back (stream, Kafka, MQ and DocumentDB settings).
-    static let mappingExtras = [
-        "ParallelizationFactor", "StartingPosition", "StartingPositionTimestamp", "MaximumRecordAgeInSeconds",
-        "BisectBatchOnFunctionError", "MaximumRetryAttempts", "TumblingWindowInSeconds", "Topics", "Queues",
-        "SourceAccessConfigurations", "SelfManagedEventSource", "AmazonManagedKafkaEventSourceConfig",
-        "SelfManagedKafkaEventSourceConfig", "DocumentDBEventSourceConfig", "KMSKeyArn", "MetricsConfig",
-        "LoggingConfig", "ProvisionedPollerConfig",
-    ]
-
     /// CreateEventSourceMapping (202; stored now, polled by a later subsystem).
     public func createEventSourceMapping(_ bytes: [UInt8], caller: Caller) async throws -> JSONValue {
         var body = try RequestReader.parse(bytes)
@@ -23,17 +14,16 @@ extension ControlPlane {
         let responseTypes = try body.strings("FunctionResponseTypes") ?? []
         let filter = try body.raw("FilterCriteria")
         let scaling = try body.raw("ScalingConfig")
-        let destination = try body.raw("DestinationConfig")
         let tags = try body.stringMap("Tags") ?? [:]
-        var extra: [String: JSONValue] = [:]
-        for key in Self.mappingExtras { if let value = body.any(key) { extra[key] = value } }
+        var extra = try MappingSettings.read(&body, create: true)
+        let destination = extra["DestinationConfig"]
         try body.finish()
+        try MappingSettings.validate(scaling: scaling, responseTypes: responseTypes)
         guard let functionName else { throw LambdaError.invalidContent("Missing required member FunctionName") }
         var errors = ValidationErrors()
         errors.pattern(eventSourceArn, at: "eventSourceArn", .eventSourceArn)
         errors.range(batchSize, at: "batchSize", min: 1, max: 10000)
         errors.range(window, at: "maximumBatchingWindowInSeconds", min: 0, max: 300)
-        for type in responseTypes { errors.oneOf(type, at: "functionResponseTypes", ["ReportBatchItemFailures"]) }
         try errors.throwIfAny()
         guard let eventSourceArn else { throw LambdaError.invalidParameter("Unrecognized event source.") }
         let service = eventSourceArn.split(separator: ":").dropFirst(2).first.map(String.init) ?? ""
@@ -48,8 +38,10 @@ extension ControlPlane {
                 "1 validation error detected: Value null at 'startingPosition' failed to satisfy constraint: Member must not be null."
             )
         }
-        if let destination { extra["DestinationConfig"] = destination }
         if let filter { try Self.validateFilter(filter) }
+        if isStream {
+            for (key, value) in MappingSettings.streamDefaults where extra[key] == nil { extra[key] = value }
+        }
         let size = batchSize ?? (isSQS ? 10 : 100)
         let fifo = isSQS && eventSourceArn.hasSuffix(".fifo")
         if fifo, size > 10 {
@@ -94,11 +86,9 @@ extension ControlPlane {
         let filter = try body.raw("FilterCriteria")
         if let filter { try Self.validateFilter(filter) }
         let scaling = try body.raw("ScalingConfig")
-        var extra: [String: JSONValue] = [:]
-        for key in Self.mappingExtras + ["DestinationConfig"] {
-            if let value = body.any(key) { extra[key] = value }
-        }
+        let extra = try MappingSettings.read(&body, create: false)
         try body.finish()
+        try MappingSettings.validate(scaling: scaling, responseTypes: responseTypes)
         let changes = extra
         var errors = ValidationErrors()
         errors.range(batchSize, at: "batchSize", min: 1, max: 10000)
@@ -110,6 +100,10 @@ extension ControlPlane {
         return try await mappings.updateMapping(uuid: uuid) { record in
             guard var mapping = record else { throw LambdaError.resourceDoesNotExist }
             let isSQS = mapping.eventSourceArn.contains(":sqs:")
+            if isSQS, changes["DestinationConfig"] != nil {
+                throw LambdaError.invalidParameter(
+                    "Unsupported DestinationConfig parameter for given event source mapping type.")
+            }
             let size = batchSize ?? mapping.batchSize
             let newWindow = window ?? mapping.maximumBatchingWindowInSeconds
             if isSQS, size > 10, newWindow < 1 {
@@ -199,24 +193,34 @@ extension ControlPlane {
         return record.arn
     }
 
+    /// The mapping in the model's member order.
     static func render(_ mapping: EventSourceMappingRecord, state: String) -> JSONValue {
+        let stream = mapping.extra["StartingPosition"] != nil
         var o = JSONObjectBuilder()
+        func extra(_ names: [String]) { for name in names { o.set(name, mapping.extra[name]) } }
         o.set("UUID", mapping.uuid)
-        if let start = mapping.extra["StartingPosition"] { o.set("StartingPosition", start) }
+        extra(["StartingPosition", "StartingPositionTimestamp"])
         o.set("BatchSize", mapping.batchSize)
         o.set("MaximumBatchingWindowInSeconds", mapping.maximumBatchingWindowInSeconds)
+        extra(["ParallelizationFactor"])
         o.set("EventSourceArn", mapping.eventSourceArn)
         o.set("FilterCriteria", mapping.filterCriteria)
         o.set("FunctionArn", mapping.functionArn)
         o.set("LastModified", Timestamps.epoch(mapping.lastModified))
+        if stream { o.set("LastProcessingResult", "No records processed") }
         o.set("State", state)
-        o.set("StateTransitionReason", "USER_INITIATED")
+        o.set("StateTransitionReason", stream ? "User action" : "USER_INITIATED")
+        extra([
+            "DestinationConfig", "Topics", "Queues", "SourceAccessConfigurations", "SelfManagedEventSource",
+            "MaximumRecordAgeInSeconds", "BisectBatchOnFunctionError", "MaximumRetryAttempts",
+            "TumblingWindowInSeconds",
+        ])
         o.set("FunctionResponseTypes", .array(mapping.functionResponseTypes.map { .string($0) }))
+        extra(["AmazonManagedKafkaEventSourceConfig", "SelfManagedKafkaEventSourceConfig"])
         o.set("ScalingConfig", mapping.scalingConfig)
-        for (key, value) in mapping.extra.sorted(by: { $0.key < $1.key }) where key != "StartingPosition" {
-            o.set(key, value)
-        }
+        extra(["DocumentDBEventSourceConfig", "KMSKeyArn"])
         o.set("EventSourceMappingArn", mapping.arn)
+        extra(["MetricsConfig", "LoggingConfig", "ProvisionedPollerConfig"])
         return o.value
     }
 }

@@ -23,6 +23,7 @@ extension ControlPlane {
         let imageUri = try codeBody?.string("ImageUri")
         _ = try codeBody?.string("SourceKMSKeyArn")
         try codeBody?.finish()
+        try Self.rejectUnsupported(&body, ["CapacityProviderConfig", "PublishTo", "DurableConfig", "TenancyConfig"])
         try body.finish()
 
         guard let rawName else { throw LambdaError.invalidContent("Missing required member FunctionName") }
@@ -149,7 +150,8 @@ extension ControlPlane {
         let target = try await resolve(
             name, qualifier: qualifier, caller: caller, action: "lambda:DeleteFunction",
             qualifierPattern: .namespacedQualifier)
-        let arn = unqualifiedArn(target.key)
+        let arn = ARN.function(
+            target.key.name, region: target.key.region, account: target.key.accountId, qualifier: target.qualifier)
         try await functions.updateFunction(target.key, withUsage: false) { record, _ in
             guard var function = record else { throw LambdaError.resourceNotFound("Function not found: \(arn)") }
             guard let qualifier = target.qualifier else {
@@ -186,7 +188,7 @@ extension ControlPlane {
 extension FunctionRecord {
     /// Publishes `$LATEST` as a new version, or returns the newest version when nothing changed since.
     mutating func publish(description: String?, at now: Date) -> VersionRecord {
-        if latestPublished, let last = versions.last { return last }
+        if latestPublished, let last = versions.last, last.version == String(lastVersionNumber) { return last }
         lastVersionNumber += 1
         var version = latest
         version.version = String(lastVersionNumber)

@@ -16,6 +16,7 @@ extension ControlPlane {
         let revisionId = try body.string("RevisionId")
         let architectures = try body.strings("Architectures")
         _ = try body.string("SourceKMSKeyArn")
+        try Self.rejectUnsupported(&body, ["PublishTo"])
         try body.finish()
         let target = try await resolve(
             name, caller: caller, action: "lambda:UpdateFunctionCode", shape: .standard, qualifierPattern: nil)
@@ -66,6 +67,7 @@ extension ControlPlane {
         let config = try ConfigurationInput(reading: &body, includeArchitectures: false)
         let revisionId = try body.string("RevisionId")
         _ = try body.raw("ImageConfig")
+        try Self.rejectUnsupported(&body, ["CapacityProviderConfig", "DurableConfig"])
         try body.finish()
         let target = try await resolve(
             name, caller: caller, action: "lambda:UpdateFunctionConfiguration", shape: .standard,
@@ -94,6 +96,7 @@ extension ControlPlane {
         let codeSha256 = try body.string("CodeSha256")
         let description = try body.string("Description")
         let revisionId = try body.string("RevisionId")
+        try Self.rejectUnsupported(&body, ["PublishTo"])
         try body.finish()
         var errors = ValidationErrors()
         errors.length(description, at: "description", max: 256)
@@ -114,6 +117,17 @@ extension ControlPlane {
             return FunctionConfigurationView.render(
                 version, of: function, arn: function.arn(version.version), style: .detail)
         }
+    }
+}
+
+extension ControlPlane {
+    /// Members of Lambda features Nimbus does not offer (capacity providers, durable functions, tenancy):
+    /// a clear error rather than silently ignoring what the caller asked for.
+    static func rejectUnsupported(_ body: inout RequestReader, _ members: [String]) throws(LambdaError) {
+        for member in members where body.has(member) {
+            throw LambdaError.invalidParameter("\(member) is not supported by this Nimbus server.")
+        }
+        for member in members { _ = body.any(member) }
     }
 }
 

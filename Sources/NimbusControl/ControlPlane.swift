@@ -78,7 +78,8 @@ extension ControlPlane {
         shape: FunctionReference.Shape = .namespaced, qualifierPattern: Pattern? = .qualifier
     ) async throws -> Target {
         let ref = try FunctionReference.parse(raw, shape: shape)
-        if let qualifier {
+        // The qualifier may come from the name or the query; either must fit the operation's pattern.
+        if let qualifier = qualifier ?? ref.qualifier {
             var errors = ValidationErrors()
             errors.length(qualifier, at: "qualifier", min: 1, max: 128)
             if let qualifierPattern { errors.pattern(qualifier, at: "qualifier", qualifierPattern) }
@@ -96,10 +97,13 @@ extension ControlPlane {
         let key = FunctionKey(accountId: owner, region: caller.region, name: ref.name)
         let target = Target(key: key, qualifier: ref.qualifier ?? qualifier, crossAccount: owner != caller.accountId)
         if target.crossAccount {
+            // Operations that take no Qualifier act on the whole function: only its own policy can grant them,
+            // never a statement on one of its versions or aliases.
+            let policyQualifier = qualifierPattern == nil ? nil : target.qualifier
             let record = try await functions.function(key)
             guard let record,
                 ResourcePolicy.allows(
-                    record, qualifier: target.qualifier, principalAccount: caller.accountId, action: action)
+                    record, qualifier: policyQualifier, principalAccount: caller.accountId, action: action)
             else { throw LambdaError.accessDenied() }
         }
         return target

@@ -37,12 +37,12 @@ struct FunctionConfigurationView {
         o.set("CodeSha256", version.code.codeSha256)
         o.set("Version", version.version)
         if let vpc = version.vpcConfig { o.set("VpcConfig", vpcResponse(vpc)) }
+        if let dlq = version.deadLetterTargetArn { o.set("DeadLetterConfig", .object([("TargetArn", .string(dlq))])) }
         if let env = version.environment {
             o.set(
                 "Environment",
                 .object([("Variables", .object(env.sorted { $0.key < $1.key }.map { ($0.key, .string($0.value)) }))]))
         }
-        if let dlq = version.deadLetterTargetArn { o.set("DeadLetterConfig", .object([("TargetArn", .string(dlq))])) }
         o.set("KMSKeyArn", version.kmsKeyArn)
         o.set("TracingConfig", .object([("Mode", .string(version.tracingMode))]))
         o.set("RevisionId", revisionId ?? version.revisionId)

@@ -72,6 +72,12 @@ public struct FunctionRecord: Codable, Sendable {
     public var provisionedTotal: Int {
         provisioned.values.reduce(0) { $0 + $1.requested }
     }
+
+    /// What this function takes from the account's unreserved pool beyond its reservation: its provisioned
+    /// concurrency when it has no reservation (a reservation already covers provisioned executions).
+    public var provisionedOutsideReservation: Int {
+        reservedConcurrency == nil ? provisionedTotal : 0
+    }
 }
 
 /// Code as stored: content address plus the values Lambda reports.

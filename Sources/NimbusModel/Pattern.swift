@@ -26,9 +26,9 @@ public struct Pattern: Sendable {
     /// The capture groups of a whole-string match (nil for groups that did not take part).
     public func wholeMatch(_ value: String) -> [String?]? {
         let ns = value as NSString
-        guard let match = regex.firstMatch(in: value, range: NSRange(location: 0, length: ns.length)) else {
-            return nil
-        }
+        guard let match = regex.firstMatch(in: value, range: NSRange(location: 0, length: ns.length)),
+            match.range.location == 0, match.range.length == ns.length
+        else { return nil }
         return (0..<match.numberOfRanges).map { index in
             let range = match.range(at: index)
             return range.location == NSNotFound ? nil : ns.substring(with: range)
@@ -67,6 +67,8 @@ extension Pattern {
     public static let urlQualifier = Pattern(#"((?!^\d+$)^[0-9a-zA-Z-_]+$)"#)
     /// A published version number or `$LATEST`.
     public static let version = Pattern(#"(\$LATEST|[0-9]+)"#)
+    /// An alias target: a version number, `$LATEST` or `$LATEST.PUBLISHED`.
+    public static let versionWithLatestPublished = Pattern(#"(\$LATEST(\.PUBLISHED)?|[0-9]+)"#)
     /// Handler.
     public static let handler = Pattern(#"[^\s]+"#)
     /// Environment variable names.

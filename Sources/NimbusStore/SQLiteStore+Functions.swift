@@ -37,7 +37,7 @@ extension SQLiteStore: FunctionStore {
                         """,
                     arguments: [
                         key.accountId, key.region, key.name, try self.encode(record), record.totalCodeSize,
-                        record.reservedConcurrency, record.provisionedTotal,
+                        record.reservedConcurrency, record.provisionedOutsideReservation,
                     ])
             } else if before != nil {
                 try db.execute(

@@ -132,3 +132,16 @@ struct ParseFailureTests {
         #expect(throws: SigV4Failure.contentSHA256Mismatch) { try Botocore.check(request) }
     }
 }
+
+@Suite struct AmzDateBoundsTests {
+    @Test("An absurd year in the Date header is refused, not trapped on")
+    func hugeYear() {
+        let request = SigV4Request(
+            method: "GET", rawPath: "/", rawQuery: "",
+            headers: [
+                (name: "Authorization", value: "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20240501/us-east-1/lambda/aws4_request, SignedHeaders=date;host, Signature=00"),
+                (name: "Date", value: "Wed, 01 May 999999999999 12:00:00 GMT"), (name: "Host", value: "h"),
+            ])
+        #expect(throws: SigV4Failure.self) { try SigV4Verifier().parse(request) }
+    }
+}

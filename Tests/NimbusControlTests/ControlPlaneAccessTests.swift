@@ -91,3 +91,78 @@ import Testing
         #expect(settings["AccountUsage"]?["FunctionCount"] == .int(2))
     }
 }
+
+@Suite struct ControlPlaneReviewRegressionTests {
+    let arn = "arn:aws:lambda:us-east-1:111122223333:function:f1"
+
+    @Test("A grant on an alias never lets another account change the whole function")
+    func aliasGrantIsScoped() async throws {
+        let h = try Harness()
+        try await h.create("f1")
+        _ = try await h.control.publishVersion("f1", [], caller: h.alice)
+        _ = try await h.control.createAlias("f1", Array(#"{"Name":"prod","FunctionVersion":"1"}"#.utf8), caller: h.alice)
+        _ = try await h.control.addPermission(
+            "f1", qualifier: "prod", Array(#"{"StatementId":"all","Action":"lambda:*","Principal":"444455556666"}"#.utf8),
+            caller: h.alice)
+        let readAlias = try await h.control.getFunctionConfiguration(arn + ":prod", qualifier: nil, caller: h.bob)
+        #expect(readAlias["Version"] == .string("1"))
+        let update = await lambdaError {
+            _ = try await h.control.updateFunctionConfiguration(arn + ":prod", Array(#"{"Timeout":9}"#.utf8), caller: h.bob)
+        }
+        #expect(update?.code == "AccessDeniedException")
+        let publish = await lambdaError { _ = try await h.control.publishVersion(arn + ":prod", [], caller: h.bob) }
+        #expect(publish?.code == "AccessDeniedException")
+    }
+
+    @Test("Publishing after the newest version was deleted makes a new version")
+    func publishAfterDelete() async throws {
+        let h = try Harness()
+        try await h.create("f1")
+        _ = try await h.control.publishVersion("f1", [], caller: h.alice)
+        _ = try await h.control.updateFunctionConfiguration("f1", Array(#"{"Timeout":5}"#.utf8), caller: h.alice)
+        _ = try await h.control.publishVersion("f1", [], caller: h.alice)
+        try await h.control.deleteFunction("f1", qualifier: "2", caller: h.alice)
+        let next = try await h.control.publishVersion("f1", [], caller: h.alice)
+        #expect(next["Version"] == .string("3"))
+        #expect(next["Timeout"] == .int(5))
+    }
+
+    @Test("Provisioned concurrency behind a reservation is not subtracted twice, and huge values cannot overflow")
+    func provisionedAccounting() async throws {
+        let h = try Harness()
+        try await h.create("f1")
+        _ = try await h.control.publishVersion("f1", [], caller: h.alice)
+        _ = try await h.control.putFunctionConcurrency(
+            "f1", Array(#"{"ReservedConcurrentExecutions":500}"#.utf8), caller: h.alice)
+        _ = try await h.control.putProvisionedConcurrency(
+            "f1", qualifier: "1", Array(#"{"ProvisionedConcurrentExecutions":400}"#.utf8), caller: h.alice)
+        let settings = try await h.control.getAccountSettings(caller: h.alice)
+        #expect(settings["AccountLimit"]?["UnreservedConcurrentExecutions"] == .int(500))
+        let huge = await lambdaError {
+            _ = try await h.control.putProvisionedConcurrency(
+                "f1", qualifier: "1", Array(#"{"ProvisionedConcurrentExecutions":9223372036854775807}"#.utf8),
+                caller: h.alice)
+        }
+        #expect(huge?.code == "InvalidParameterValueException")
+    }
+
+    @Test("Async destinations in another account are refused exactly like missing ones")
+    func foreignDestination() async throws {
+        let h = try Harness()
+        try await h.create("f1")
+        try await h.create("victim", caller: h.bob)
+        func put(_ destination: String) async -> LambdaError? {
+            await lambdaError {
+                _ = try await h.control.putEventInvokeConfig(
+                    "f1", qualifier: nil,
+                    Array(#"{"DestinationConfig":{"OnSuccess":{"Destination":"\#(destination)"}}}"#.utf8), merge: false,
+                    caller: h.alice)
+            }
+        }
+        let foreign = await put("arn:aws:lambda:us-east-1:444455556666:function:victim")
+        let missing = await put("arn:aws:lambda:us-east-1:444455556666:function:nothing")
+        #expect(foreign?.code == "InvalidParameterValueException")
+        #expect(foreign?.message.replacingOccurrences(of: "victim", with: "X")
+            == missing?.message.replacingOccurrences(of: "nothing", with: "X"))
+    }
+}

@@ -117,3 +117,11 @@ import Testing
         #expect(Timestamps.iso(Date(timeIntervalSince1970: 1_714_566_896.789)) == "2024-05-01T12:34:56.789+0000")
     }
 }
+
+@Suite struct PatternTests {
+    @Test("A whole match must cover the whole string, trailing newline included", arguments: ["prod\n", "x.h\n", "a\nb"])
+    func trailingNewline(value: String) {
+        #expect(!Pattern.aliasName.matches(value))
+        #expect(!Pattern.handler.matches(value))
+    }
+}
