@@ -37,6 +37,11 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Warm pool: the pure sandbox state machine and scheduler (the actors that run them come next).
+        .target(
+            name: "NimbusPool",
+            swiftSettings: swiftSettings
+        ),
         // Zip validation and the content-addressed artifact store.
         .target(
             name: "NimbusCode",
@@ -110,6 +115,7 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "NimbusModelTests", dependencies: ["NimbusModel"], swiftSettings: swiftSettings),
+        .testTarget(name: "NimbusPoolTests", dependencies: ["NimbusPool"], swiftSettings: swiftSettings),
         .testTarget(name: "NimbusStoreTests", dependencies: ["NimbusStore", "NimbusModel"], swiftSettings: swiftSettings),
         .testTarget(name: "NimbusCodeTests", dependencies: ["NimbusCode", "NimbusModel"], swiftSettings: swiftSettings),
         .testTarget(

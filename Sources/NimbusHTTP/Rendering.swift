@@ -16,9 +16,8 @@ enum Rendering {
             return Response(status: .init(code: status), headers: headers)
         }
         headers[.contentType] = "application/json"
-        let text = body.jsonString
         return Response(
-            status: .init(code: status), headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
+            status: .init(code: status), headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: body.jsonBytes)))
     }
 
     static func error(_ error: LambdaError, requestId: String) -> Response {

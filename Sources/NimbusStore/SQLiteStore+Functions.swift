@@ -4,12 +4,29 @@ import NimbusModel
 
 extension SQLiteStore: FunctionStore {
     public func function(_ key: FunctionKey) async throws -> FunctionRecord? {
-        let data = try await writer.read { db in
-            try Data.fetchOne(
+        let cache = self.cache
+        let row = try await writer.read { db -> (Int64, Data?)? in
+            guard let stamp = try Int64.fetchOne(
+                db, sql: "SELECT stamp FROM function WHERE account_id = ? AND region = ? AND name = ?",
+                arguments: [key.accountId, key.region, key.name])
+            else { return nil }
+            if cache.record(key, stamp: stamp) != nil { return (stamp, nil) }
+            let data = try Data.fetchOne(
                 db, sql: "SELECT document FROM function WHERE account_id = ? AND region = ? AND name = ?",
                 arguments: [key.accountId, key.region, key.name])
+            return (stamp, data)
         }
-        return try data.map { try decode(FunctionRecord.self, $0) }
+        guard let (stamp, data) = row else { return nil }
+        return try resolve(key, stamp: stamp, data: data)
+    }
+
+    /// The cached record for a stamp, or the document decoded (and cached).
+    func resolve(_ key: FunctionKey, stamp: Int64, data: Data?) throws -> FunctionRecord? {
+        if let cached = cache.record(key, stamp: stamp) { return cached }
+        guard let data else { return nil }
+        let record = try decode(FunctionRecord.self, data)
+        cache.store(record, key: key, stamp: stamp)
+        return record
     }
 
     public func updateFunction<T: Sendable>(
@@ -28,16 +45,18 @@ extension SQLiteStore: FunctionStore {
                 try db.execute(
                     sql: """
                         INSERT INTO function (account_id, region, name, document, total_code_size,
-                            reserved_concurrency, provisioned_concurrency)
-                        VALUES (?, ?, ?, ?, ?, ?, ?)
+                            reserved_concurrency, provisioned_concurrency, stamp)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                         ON CONFLICT (account_id, region, name) DO UPDATE SET document = excluded.document,
                             total_code_size = excluded.total_code_size,
                             reserved_concurrency = excluded.reserved_concurrency,
-                            provisioned_concurrency = excluded.provisioned_concurrency
+                            provisioned_concurrency = excluded.provisioned_concurrency,
+                            stamp = excluded.stamp
                         """,
                     arguments: [
                         key.accountId, key.region, key.name, try self.encode(record), record.totalCodeSize,
                         record.reservedConcurrency, record.provisionedOutsideReservation,
+                        Int64.random(in: 1...Int64.max),
                     ])
             } else if before != nil {
                 try db.execute(
@@ -52,15 +71,18 @@ extension SQLiteStore: FunctionStore {
         -> [FunctionRecord]
     {
         let rows = try await writer.read { db in
-            try Data.fetchAll(
+            try Row.fetchAll(
                 db,
                 sql: """
-                    SELECT document FROM function WHERE account_id = ? AND region = ? AND name > ?
+                    SELECT name, stamp, document FROM function WHERE account_id = ? AND region = ? AND name > ?
                     ORDER BY name LIMIT ?
                     """,
-                arguments: [accountId, region, marker ?? "", limit])
+                arguments: [accountId, region, marker ?? "", limit]
+            ).map { row -> (String, Int64, Data) in (row["name"], row["stamp"], row["document"]) }
         }
-        return try rows.map { try decode(FunctionRecord.self, $0) }
+        return try rows.compactMap { name, stamp, data in
+            try resolve(FunctionKey(accountId: accountId, region: region, name: name), stamp: stamp, data: data)
+        }
     }
 
     public func accountUsage(accountId: String, region: String) async throws -> AccountUsage {

@@ -6,6 +6,7 @@ import NimbusModel
 /// Every protocol of this module is implemented here.
 public final class SQLiteStore: Sendable {
     let writer: any DatabaseWriter
+    let cache = RecordCache()
     let encoder: JSONEncoder
     let decoder: JSONDecoder
 
@@ -75,6 +76,10 @@ public final class SQLiteStore: Sendable {
                     );
                     CREATE INDEX event_source_mapping_by_account ON event_source_mapping(account_id, region, uuid);
                     """)
+        }
+        migrator.registerMigration("v2-function-stamp") { db in
+            // A random stamp renewed on every write lets readers reuse a decoded document (RecordCache).
+            try db.execute(sql: "ALTER TABLE function ADD COLUMN stamp INTEGER NOT NULL DEFAULT 0")
         }
         return migrator
     }

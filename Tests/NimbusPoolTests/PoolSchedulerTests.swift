@@ -1,0 +1,53 @@
+import NimbusPool
+import Testing
+
+@Suite struct PoolSchedulerTests {
+    typealias Idle = PoolScheduler.IdleSandbox<String>
+
+    func snapshot(
+        idle: [Idle] = [], elsewhere: [Idle] = [], inFlight: Int = 0, reserved: Int? = nil, unreservedInFlight: Int = 0,
+        unreservedLimit: Int = 900, memoryInUse: Int = 0, budget: Int = 1024, memory: Int = 128, queued: Int = 0,
+        capacity: Int = 10
+    ) -> PoolScheduler.Snapshot<String> {
+        .init(
+            idle: idle, idleElsewhere: elsewhere, functionInFlight: inFlight, reservedConcurrency: reserved,
+            unreservedInFlight: unreservedInFlight, unreservedLimit: unreservedLimit, memoryInUse: memoryInUse,
+            memoryBudget: budget, sandboxMemory: memory, queued: queued, queueCapacity: capacity)
+    }
+
+    @Test("The most recently used idle sandbox is reused")
+    func reuse() {
+        let decision = PoolScheduler.schedule(
+            snapshot(idle: [Idle(id: "old", lastUsed: 1, memory: 128), Idle(id: "new", lastUsed: 9, memory: 128)]))
+        #expect(decision == .reuse("new"))
+    }
+
+    @Test("Reserved concurrency throttles before anything runs, zero throttles everything")
+    func reserved() {
+        #expect(PoolScheduler.schedule(snapshot(inFlight: 2, reserved: 2)) == .throttle(.reservedFunctionConcurrency))
+        #expect(PoolScheduler.schedule(snapshot(reserved: 0)) == .throttle(.reservedFunctionConcurrency))
+        #expect(PoolScheduler.schedule(snapshot(inFlight: 1, reserved: 2)) == .start(evicting: []))
+    }
+
+    @Test("Functions without a reservation share the account's unreserved pool")
+    func account() {
+        #expect(PoolScheduler.schedule(snapshot(unreservedInFlight: 900)) == .throttle(.accountConcurrency))
+        #expect(PoolScheduler.schedule(snapshot(reserved: 5, unreservedInFlight: 900)) == .start(evicting: []))
+    }
+
+    @Test("Past the memory budget, least-recently-used idle sandboxes of other functions are evicted")
+    func evict() {
+        let elsewhere = [
+            Idle(id: "b", lastUsed: 5, memory: 128), Idle(id: "a", lastUsed: 1, memory: 128),
+            Idle(id: "c", lastUsed: 9, memory: 512),
+        ]
+        let decision = PoolScheduler.schedule(snapshot(elsewhere: elsewhere, memoryInUse: 1000, memory: 200))
+        #expect(decision == .start(evicting: ["a", "b"]))
+    }
+
+    @Test("With no room and nothing to evict, work waits in a bounded queue, then throttles")
+    func queue() {
+        #expect(PoolScheduler.schedule(snapshot(memoryInUse: 1024, queued: 3)) == .enqueue)
+        #expect(PoolScheduler.schedule(snapshot(memoryInUse: 1024, queued: 10)) == .throttle(.capacity))
+    }
+}
