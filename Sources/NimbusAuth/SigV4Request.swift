@@ -38,13 +38,16 @@ public struct SigV4Request: Sendable {
 
     /// All values of the header `name` (compared case-insensitively), in arrival order.
     public func headerValues(_ name: String) -> [String] {
-        let wanted = name.lowercased()
-        return headers.filter { $0.name.lowercased() == wanted }.map(\.value)
+        headers.filter { $0.name.utf8.elementsEqual(name.utf8, by: Self.asciiCaseInsensitiveEqual) }.map(\.value)
     }
 
     /// The first value of the header `name` (compared case-insensitively), if present.
     public func header(_ name: String) -> String? {
-        let wanted = name.lowercased()
-        return headers.first { $0.name.lowercased() == wanted }?.value
+        headers.first { $0.name.utf8.elementsEqual(name.utf8, by: Self.asciiCaseInsensitiveEqual) }?.value
+    }
+
+    /// Header names are ASCII; compare them without allocating lower-cased copies.
+    static func asciiCaseInsensitiveEqual(_ a: UInt8, _ b: UInt8) -> Bool {
+        a == b || (a | 0x20 == b | 0x20 && (a | 0x20) >= UInt8(ascii: "a") && (a | 0x20) <= UInt8(ascii: "z"))
     }
 }

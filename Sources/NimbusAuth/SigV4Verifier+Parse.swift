@@ -15,12 +15,12 @@ extension SigV4Verifier {
     }
 
     private func parseHeader(_ authorization: String, _ request: SigV4Request) throws(SigV4Failure) -> SigV4Signature {
-        let text = authorization.trimmingCharacters(in: .whitespaces)
+        let text = authorization.trimmingASCIIWhitespace()
         let space = text.firstIndex(where: { $0 == " " || $0 == "\t" }) ?? text.endIndex
         let algorithm = String(text[..<space])
         var params: [String: String] = [:]
         for component in text[space...].split(separator: ",") {
-            let item = component.trimmingCharacters(in: .whitespaces)
+            let item = component.trimmingASCIIWhitespace()
             if item.isEmpty { continue }
             guard let eq = item.firstIndex(of: "=") else {
                 throw .incompleteSignature(
@@ -106,7 +106,7 @@ extension SigV4Verifier {
     }
 
     private static func headerNames(_ list: String) -> [String] {
-        list.split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
+        list.split(separator: ";").map { $0.trimmingASCIIWhitespace().lowercased() }
     }
 
     /// Percent-decoded query parameters; the first value wins for repeated keys.

@@ -46,7 +46,7 @@ extension SQLiteStore: AccountStore, SettingsStore {
     public func accessKey(id: String) async throws -> AccessKey? {
         try await writer.read { db in
             try Row.fetchOne(
-                db, sql: "SELECT secret_access_key, account_id FROM access_key WHERE access_key_id = ?",
+                db.cachedStatement(sql: "SELECT secret_access_key, account_id FROM access_key WHERE access_key_id = ?"),
                 arguments: [id]
             ).map { AccessKey(accessKeyId: id, secretAccessKey: $0["secret_access_key"], accountId: $0["account_id"]) }
         }

@@ -6,14 +6,15 @@ extension SQLiteStore: FunctionStore {
     public func function(_ key: FunctionKey) async throws -> FunctionRecord? {
         let cache = self.cache
         let row = try await writer.read { db -> (Int64, Data?)? in
+            let arguments: StatementArguments = [key.accountId, key.region, key.name]
             guard let stamp = try Int64.fetchOne(
-                db, sql: "SELECT stamp FROM function WHERE account_id = ? AND region = ? AND name = ?",
-                arguments: [key.accountId, key.region, key.name])
+                db.cachedStatement(sql: "SELECT stamp FROM function WHERE account_id = ? AND region = ? AND name = ?"),
+                arguments: arguments)
             else { return nil }
             if cache.record(key, stamp: stamp) != nil { return (stamp, nil) }
             let data = try Data.fetchOne(
-                db, sql: "SELECT document FROM function WHERE account_id = ? AND region = ? AND name = ?",
-                arguments: [key.accountId, key.region, key.name])
+                db.cachedStatement(sql: "SELECT document FROM function WHERE account_id = ? AND region = ? AND name = ?"),
+                arguments: arguments)
             return (stamp, data)
         }
         guard let (stamp, data) = row else { return nil }
