@@ -16,7 +16,7 @@ extension ControlPlane {
         try Self.validateAlias(name: aliasName, version: functionVersion, description: description, weights: weights)
         let target = try await resolve(
             name, caller: caller, action: "lambda:CreateAlias", shape: .standard, qualifierPattern: nil)
-        let missing = LambdaError.resourceNotFound("Function not found: \(unqualifiedArn(target.key)):\(functionVersion)")
+        let missing = LambdaError.resourceNotFound("Function not found: \(target.key.arn()):\(functionVersion)")
         return try await mutate(target.key, missing: missing) { function, _ in
             try Self.checkTargets(function, version: functionVersion, weights: weights ?? [:])
             if function.aliases[aliasName] != nil {

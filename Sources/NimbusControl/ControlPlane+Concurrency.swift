@@ -22,7 +22,7 @@ extension ControlPlane {
             name, caller: caller, action: "lambda:PutFunctionConcurrency", shape: .standard, qualifierPattern: nil)
         if target.qualifier != nil { throw Self.unqualifiedOnly }
         let limits = self.limits
-        let missing = LambdaError.resourceNotFound("Function not found: \(unqualifiedArn(target.key)):$LATEST")
+        let missing = LambdaError.resourceNotFound("Function not found: \(target.key.arn()):$LATEST")
         return try await mutate(target.key, withUsage: true, missing: missing) { function, usage in
             let others = (usage?.reservedConcurrency ?? 0) + (usage?.provisionedConcurrency ?? 0)
             if reserved > limits.concurrentExecutions - others - limits.minimumUnreserved {
@@ -161,9 +161,9 @@ extension ControlPlane {
         }
         if try await functions.function(target.key) == nil {
             if qualifier.allSatisfy(\.isNumber) {
-                throw LambdaError.resourceNotFound("Function not found: \(unqualifiedArn(target.key)):\(qualifier)")
+                throw LambdaError.resourceNotFound("Function not found: \(target.key.arn()):\(qualifier)")
             }
-            throw LambdaError.resourceNotFound("Cannot find alias arn: \(unqualifiedArn(target.key)):\(qualifier)")
+            throw LambdaError.resourceNotFound("Cannot find alias arn: \(target.key.arn()):\(qualifier)")
         }
         return target
     }

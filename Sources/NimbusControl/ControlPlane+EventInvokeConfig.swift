@@ -49,8 +49,7 @@ extension ControlPlane {
             var config: EventInvokeConfigRecord
             if merge {
                 guard let existing = function.eventInvokeConfigs[key] else {
-                    throw LambdaError.resourceNotFound(
-                        "The function \(function.arn(key)) doesn't have an EventInvokeConfig")
+                    throw Self.noEventInvokeConfig(function.arn(key))
                 }
                 config = existing
                 if let retries { config.maximumRetryAttempts = retries }
@@ -75,10 +74,7 @@ extension ControlPlane {
     public func getEventInvokeConfig(_ name: String, qualifier: String?, caller: Caller) async throws -> JSONValue {
         let target = try await resolve(
             name, qualifier: qualifier, caller: caller, action: "lambda:GetFunctionEventInvokeConfig")
-        let arn = ARN.function(
-            target.key.name, region: target.key.region, account: target.key.accountId,
-            qualifier: target.qualifier ?? "$LATEST")
-        let notFound = LambdaError.resourceNotFound("The function \(arn) doesn't have an EventInvokeConfig")
+        let notFound = Self.noEventInvokeConfig(target.key.arn(target.qualifier ?? "$LATEST"))
         guard let record = try await functions.function(target.key) else { throw notFound }
         let key = try Self.eventConfigKey(record, target.qualifier)
         guard let config = record.eventInvokeConfigs[key] else { throw notFound }
@@ -89,10 +85,7 @@ extension ControlPlane {
     public func deleteEventInvokeConfig(_ name: String, qualifier: String?, caller: Caller) async throws {
         let target = try await resolve(
             name, qualifier: qualifier, caller: caller, action: "lambda:DeleteFunctionEventInvokeConfig")
-        let arn = ARN.function(
-            target.key.name, region: target.key.region, account: target.key.accountId,
-            qualifier: target.qualifier ?? "$LATEST")
-        let notFound = LambdaError.resourceNotFound("The function \(arn) doesn't have an EventInvokeConfig")
+        let notFound = Self.noEventInvokeConfig(target.key.arn(target.qualifier ?? "$LATEST"))
         try await mutate(target.key, missing: notFound) { function, _ in
             let key = try Self.eventConfigKey(function, target.qualifier)
             guard function.eventInvokeConfigs[key] != nil else { throw notFound }
@@ -121,7 +114,7 @@ extension ControlPlane {
     static func eventConfigKey(_ function: FunctionRecord, _ qualifier: String?) throws -> String {
         guard let qualifier, qualifier != "$LATEST" else { return "$LATEST" }
         if function.version(qualifier) != nil || function.aliases[qualifier] != nil { return qualifier }
-        throw LambdaError.resourceNotFound("The function \(function.arn(qualifier)) doesn't have an EventInvokeConfig")
+        throw noEventInvokeConfig(function.arn(qualifier))
     }
 
     /// Destinations must be a queue, topic, bus or bucket ARN, or an existing function other than this one.
@@ -152,6 +145,10 @@ extension ControlPlane {
             ? "DestinationConfig(onSuccess=OnSuccess(destination=\(destination)), onFailure=null)"
             : "DestinationConfig(onSuccess=null, onFailure=OnFailure(destination=\(destination)))"
         throw LambdaError.invalidParameter("The provided destination config \(rendered) is invalid.")
+    }
+
+    static func noEventInvokeConfig(_ arn: String) -> LambdaError {
+        .resourceNotFound("The function \(arn) doesn't have an EventInvokeConfig")
     }
 
     static func render(_ config: EventInvokeConfigRecord, arn: String) -> JSONValue {

@@ -150,8 +150,7 @@ extension ControlPlane {
         let target = try await resolve(
             name, qualifier: qualifier, caller: caller, action: "lambda:DeleteFunction",
             qualifierPattern: .namespacedQualifier)
-        let arn = ARN.function(
-            target.key.name, region: target.key.region, account: target.key.accountId, qualifier: target.qualifier)
+        let arn = target.key.arn(target.qualifier)
         try await functions.updateFunction(target.key, withUsage: false) { record, _ in
             guard var function = record else { throw LambdaError.resourceNotFound("Function not found: \(arn)") }
             guard let qualifier = target.qualifier else {

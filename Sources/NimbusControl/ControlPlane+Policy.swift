@@ -97,7 +97,7 @@ extension ControlPlane {
         errors.pattern(statementId, at: "statementId", .namespacedStatementId)
         try errors.throwIfAny()
         let target = try await resolve(name, qualifier: qualifier, caller: caller, action: "lambda:RemovePermission")
-        let missing = LambdaError.resourceNotFound("No policy found for: \(unqualifiedArn(target.key))")
+        let missing = LambdaError.resourceNotFound("No policy found for: \(target.key.arn())")
         try await mutate(target.key, missing: missing) { function, _ in
             _ = try Self.policyResource(function, qualifier: target.qualifier)
             guard var policy = function.policies[target.qualifier ?? ""], !policy.statements.isEmpty else {

@@ -62,6 +62,13 @@ public struct ControlPlane: Sendable {
     static func newRevisionId() -> String { UUID().uuidString.lowercased() }
 }
 
+extension FunctionKey {
+    /// The function's ARN, qualified when a qualifier is given.
+    func arn(_ qualifier: String? = nil) -> String {
+        ARN.function(name, region: region, account: accountId, qualifier: qualifier)
+    }
+}
+
 /// A resolved function address: whose function, and the qualifier if any.
 struct Target: Sendable {
     var key: FunctionKey
@@ -112,16 +119,12 @@ extension ControlPlane {
     /// Loads the function or throws `Function not found: <arn>`.
     func load(_ target: Target) async throws -> FunctionRecord {
         guard let record = try await functions.function(target.key) else {
-            let arn = ARN.function(
-                target.key.name, region: target.key.region, account: target.key.accountId, qualifier: target.qualifier)
+            let arn = target.key.arn(target.qualifier)
             throw LambdaError.resourceNotFound("Function not found: \(arn)")
         }
         return record
     }
 
-    func unqualifiedArn(_ key: FunctionKey) -> String {
-        ARN.function(key.name, region: key.region, account: key.accountId)
-    }
 
     /// The version a qualifier designates: `$LATEST`, a number, or an alias's primary version.
     func version(
@@ -143,7 +146,7 @@ extension ControlPlane {
         missing: LambdaError? = nil,
         _ body: @escaping @Sendable (inout FunctionRecord, AccountUsage?) throws -> T
     ) async throws -> T {
-        let notFound = missing ?? LambdaError.resourceNotFound("Function not found: \(unqualifiedArn(key))")
+        let notFound = missing ?? LambdaError.resourceNotFound("Function not found: \(key.arn())")
         return try await functions.updateFunction(key, withUsage: withUsage) { record, usage in
             guard var existing = record else { throw notFound }
             let result = try body(&existing, usage)

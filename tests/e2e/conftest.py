@@ -224,3 +224,12 @@ def server_factory(tmp_path):
 def private_server(server_factory):
     """A private server with accounts alice (generated id) and bob (222233334444)."""
     return server_factory(accounts=("alice", ("bob", BOB_ACCOUNT_ID)))
+
+
+@pytest.fixture
+def fn(client, make_function):
+    """A function with version 1 and alias 'live' -> 1."""
+    name = make_function(client, Publish=True)["FunctionName"]
+    wait_active(client, name, qualifier="1")
+    client.create_alias(FunctionName=name, Name="live", FunctionVersion="1")
+    return name

@@ -21,20 +21,12 @@ from e2e_helpers import (
     status_of,
     strip_meta,
     unique_name,
-    wait_active,
     wait_for,
 )
 
 EMPTY_DESTINATIONS = {"OnSuccess": {}, "OnFailure": {}}
 
 
-@pytest.fixture
-def fn(client, make_function):
-    """A function with version 1 and alias 'live' -> 1."""
-    name = make_function(client, Publish=True)["FunctionName"]
-    wait_active(client, name, qualifier="1")
-    client.create_alias(FunctionName=name, Name="live", FunctionVersion="1")
-    return name
 
 
 # ============================================================================================

@@ -13,7 +13,6 @@ from e2e_helpers import (
     fn_arn,
     status_of,
     unique_name,
-    wait_active,
 )
 
 
@@ -25,12 +24,6 @@ def key_order(text: str) -> list[str]:
     return [k for k, _ in json.loads(text, object_pairs_hook=lambda pairs: pairs)]
 
 
-@pytest.fixture
-def fn(client, make_function):
-    name = make_function(client, Publish=True)["FunctionName"]
-    wait_active(client, name, qualifier="1")
-    client.create_alias(FunctionName=name, Name="live", FunctionVersion="1")
-    return name
 
 
 def test_add_permission_statement_exact_json(client, alice, fn):
