@@ -3,11 +3,14 @@
   supervisor (this process: root, child subreaper, multithreaded)
     │ posix_spawn, fds 10=seccomp BPF, 11=info-fd (w), 12=block-fd (r)[, 13=netns]
     ▼
-  nimbus_spawn (C shim): join cgroups → [setns net] → RLIMIT_CORE 0 → drop to host uid N → execve(bwrap, env={})
+  nimbus_spawn (C shim): "0" > v1 */tasks → [setns net] → RLIMIT_CORE 0 → close-on-exec all but 10-13
+                        → drop to host uid N → execve(bwrap, env={})
     ▼
   bwrap (outer, host pid ns, uid N) ──clone(NEWUSER|NEWPID|NEWNS|NEWIPC|NEWUTS|NEWCGROUP[|NEWNET])──▶
-      pid 1 = bwrap's init (writes nothing; info-fd gets its host pid), waits on block-fd, then
-      seccomp + exec → python3 -m awslambdaric app.handler  (uid 993 inside = host uid N)
+      pid 1 = bwrap's init (its host pid arrives on the info-fd), finishes the mounts, waits on block-fd,
+      then seccomp + fork/exec → python3 -m awslambdaric app.handler  (uid 993 inside = host uid N)
+
+Set up the working directory first: sh setup.sh
 
 Runtime API transport, variant "A" (what the brief asked for): bwrap --unshare-net creates the
 netns; the supervisor reads {"child-pid": P} from the info-fd, opens /proc/P/ns/net, and on a
@@ -27,6 +30,7 @@ V2 = "unified"              # hybrid cgroup2: only cgroup.kill / freeze; joining
 PERIOD_US, FULL_CPU_MB = 100_000, 1769                 # Lambda: 1 vCPU at 1769 MB
 RUNTIME_API = ("127.0.0.1", 9001)
 FD_SECCOMP, FD_INFO, FD_BLOCK, FD_NETNS = 10, 11, 12, 13
+DISABLE_USERNS = True    # bwrap --disable-userns (kernel-enforced; seccomp also blocks user namespaces)
 
 libc = ctypes.CDLL(None, use_errno=True)
 CLONE_NEWNET, PR_SET_CHILD_SUBREAPER, IP_FREEBIND = 0x40000000, 36, 15
@@ -273,7 +277,7 @@ def lambda_env(function="probe", memory_mb=128, handler="app.handler"):
 
 
 def bwrap_argv(task_dir, env, cmd, tmp_mb=512, unshare_net=True, seccomp=True, dance=True):
-    a = [BWRAP, "--unshare-user", "--uid", "993", "--gid", "990", "--disable-userns",
+    a = [BWRAP, "--unshare-user", "--uid", "993", "--gid", "990"] + (["--disable-userns"] if DISABLE_USERNS else []) + [
          "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup", "--hostname", "sandbox"]
     if unshare_net:
         a += ["--unshare-net"]
