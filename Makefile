@@ -23,9 +23,9 @@ system-deps:
 # A git-ignored venv for the end-to-end clients (boto3, aws CLI, pytest).
 python-deps: $(VENV)/.installed
 
-$(VENV)/.installed: tests/e2e/requirements.txt
+$(VENV)/.installed: tests/e2e/requirements.txt runtimes/python/requirements.txt
 	python3 -m venv --system-site-packages $(VENV)
-	$(PY) -m pip install -q --disable-pip-version-check -r tests/e2e/requirements.txt
+	$(PY) -m pip install -q --disable-pip-version-check -r tests/e2e/requirements.txt -r runtimes/python/requirements.txt
 	touch $@
 
 build: system-deps
@@ -37,16 +37,17 @@ release: system-deps
 run: deps build
 	$(BIN) serve --host $(HOST) --port $(PORT) --data-dir $(DATA_DIR)
 
-unit: system-deps
+unit: deps
 	$(SWIFT) build --build-tests
-	$(SWIFT) test --skip-build
+	NIMBUS_PYTHON=$(abspath $(PY)) $(SWIFT) test --skip-build
 
 e2e: deps build
 	NIMBUS_BIN=$(abspath $(BIN)) PATH="$(abspath $(VENV))/bin:$$PATH" $(PY) -m pytest tests/e2e -q -p no:cacheprovider
 
+# NIMBUS_PYTHON: an interpreter with awslambdaric, for the Runtime API tests that drive the real client.
 test: deps
 	$(SWIFT) build --build-tests
-	$(SWIFT) test --skip-build
+	NIMBUS_PYTHON=$(abspath $(PY)) $(SWIFT) test --skip-build
 	$(SWIFT) build --product nimbus
 	NIMBUS_BIN=$(abspath $(BIN)) PATH="$(abspath $(VENV))/bin:$$PATH" $(PY) -m pytest tests/e2e -q -p no:cacheprovider
 

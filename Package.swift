@@ -42,6 +42,16 @@ let package = Package(
             name: "NimbusPool",
             swiftSettings: swiftSettings
         ),
+        // The Lambda Runtime API, one endpoint per sandbox, on plain NIO (it is on every invocation's path).
+        .target(
+            name: "NimbusRuntimeAPI",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // Zip validation and the content-addressed artifact store.
         .target(
             name: "NimbusCode",
@@ -115,6 +125,8 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "NimbusModelTests", dependencies: ["NimbusModel"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "NimbusRuntimeAPITests", dependencies: ["NimbusRuntimeAPI"], swiftSettings: swiftSettings),
         .testTarget(name: "NimbusPoolTests", dependencies: ["NimbusPool"], swiftSettings: swiftSettings),
         .testTarget(name: "NimbusStoreTests", dependencies: ["NimbusStore", "NimbusModel"], swiftSettings: swiftSettings),
         .testTarget(name: "NimbusCodeTests", dependencies: ["NimbusCode", "NimbusModel"], swiftSettings: swiftSettings),

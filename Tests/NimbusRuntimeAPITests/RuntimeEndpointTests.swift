@@ -1,0 +1,46 @@
+import Synchronization
+import Testing
+
+@testable import NimbusRuntimeAPI
+
+@Suite struct RuntimeEndpointTests {
+    func invocation(_ id: String) -> RuntimeInvocation {
+        RuntimeInvocation(requestId: id, payload: Array("{}".utf8), deadlineMs: 0, invokedFunctionArn: "arn")
+    }
+
+    @Test("An invocation handed over before /next is delivered on the next /next; readiness is signalled once")
+    func pendingThenNext() {
+        let events = Mutex<[RuntimeEvent]>([])
+        let endpoint = RuntimeEndpoint { event in events.withLock { $0.append(event) } }
+        let outcome = Mutex<RuntimeOutcome?>(nil)
+        #expect(endpoint.invoke(invocation("a")) { result in outcome.withLock { $0 = result } })
+        let delivered = Mutex<String?>(nil)
+        #expect(endpoint.next { inv in delivered.withLock { $0 = inv.requestId } })
+        #expect(delivered.withLock { $0 } == "a")
+        #expect(!endpoint.finish("other", .response([1])))
+        #expect(endpoint.finish("a", .response([1])))
+        #expect(outcome.withLock { $0 } == .response([1]))
+        #expect(endpoint.next { _ in })
+        #expect(events.withLock { $0 } == [.ready])
+    }
+
+    @Test("One invocation at a time; a second /next while one waits is refused; abandon completes once")
+    func oneAtATime() {
+        let endpoint = RuntimeEndpoint()
+        #expect(endpoint.next { _ in })
+        #expect(!endpoint.next { _ in })
+        let outcomes = Mutex<[RuntimeOutcome]>([])
+        #expect(endpoint.invoke(invocation("a")) { result in outcomes.withLock { $0.append(result) } })
+        #expect(!endpoint.invoke(invocation("b")) { _ in })
+        endpoint.abandon("a")
+        #expect(!endpoint.finish("a", .response([])))
+        #expect(outcomes.withLock { $0 } == [.abandoned])
+    }
+
+    @Test("The error type comes from the error document when no header names it")
+    func errorTypeFromBody() {
+        let body = Array(#"{"errorMessage": "boom", "errorType": "ValueError", "requestId": "x"}"#.utf8)
+        #expect(RuntimeAPIHandler.errorType(in: body) == "ValueError")
+        #expect(RuntimeAPIHandler.errorType(in: Array("{}".utf8)) == nil)
+    }
+}
