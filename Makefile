@@ -8,7 +8,7 @@ RELEASE_BIN := .build/release/nimbus
 HOST ?= 127.0.0.1
 PORT ?= 9000
 DATA_DIR ?= ./.nimbus
-APT_PACKAGES := libsqlite3-dev zlib1g-dev
+APT_PACKAGES := libsqlite3-dev zlib1g-dev libseccomp-dev bubblewrap
 
 .PHONY: deps system-deps python-deps build release run test unit e2e bench clean
 

@@ -42,6 +42,14 @@ let package = Package(
             name: "NimbusPool",
             swiftSettings: swiftSettings
         ),
+        // Linux pieces Swift must not do itself: netns listener thread, posix_spawn with fd placement,
+        // subreaper, the seccomp filter (libseccomp).
+        .target(
+            name: "CNimbusLinux",
+            linkerSettings: [.linkedLibrary("seccomp")]
+        ),
+        // The exec shim between nimbus serve and bwrap (cgroup join, rlimits, fd hygiene, uid drop).
+        .executableTarget(name: "nimbus-spawn"),
         // The Lambda Runtime API, one endpoint per sandbox, on plain NIO (it is on every invocation's path).
         .target(
             name: "NimbusRuntimeAPI",
@@ -50,6 +58,12 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
+            swiftSettings: swiftSettings
+        ),
+        // Sandboxes: bubblewrap + cgroup v1 driver, the spawn shim's caller.
+        .target(
+            name: "NimbusSandbox",
+            dependencies: ["CNimbusLinux", "NimbusRuntimeAPI"],
             swiftSettings: swiftSettings
         ),
         // Zip validation and the content-addressed artifact store.
@@ -127,6 +141,9 @@ let package = Package(
         .testTarget(name: "NimbusModelTests", dependencies: ["NimbusModel"], swiftSettings: swiftSettings),
         .testTarget(
             name: "NimbusRuntimeAPITests", dependencies: ["NimbusRuntimeAPI"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "NimbusSandboxTests", dependencies: ["NimbusSandbox", "NimbusRuntimeAPI"],
+            swiftSettings: swiftSettings),
         .testTarget(name: "NimbusPoolTests", dependencies: ["NimbusPool"], swiftSettings: swiftSettings),
         .testTarget(name: "NimbusStoreTests", dependencies: ["NimbusStore", "NimbusModel"], swiftSettings: swiftSettings),
         .testTarget(name: "NimbusCodeTests", dependencies: ["NimbusCode", "NimbusModel"], swiftSettings: swiftSettings),

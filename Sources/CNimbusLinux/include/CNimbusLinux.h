@@ -1,0 +1,32 @@
+#ifndef CNIMBUS_LINUX_H
+#define CNIMBUS_LINUX_H
+
+#include <sys/types.h>
+
+/// Creates a TCP socket listening on 127.0.0.1:`port` inside the network namespace of process `pid`
+/// (entered on a short-lived thread of its own, so no thread of the caller changes namespace).
+/// Returns the listening fd (close-on-exec, non-blocking) or -errno.
+int nimbus_listen_in_netns_of(pid_t pid, int port);
+
+/// Makes the calling process a child subreaper (orphans of sandboxes are reparented to it). 0 or -errno.
+int nimbus_become_subreaper(void);
+
+/// posix_spawn(`path`, `argv`, empty environment) with `count` fds placed at exact numbers:
+/// `sources[i]` becomes `targets[i]` in the child (overlaps between sources and targets are handled).
+/// Stdin/stdout/stderr of the child are /dev/null unless 0/1/2 are among the targets.
+/// Returns 0 and stores the child's pid, or an errno value.
+int nimbus_spawn(const char *path, char *const argv[], const int *sources, const int *targets, int count,
+                 pid_t *pid);
+
+/// Builds the sandbox seccomp filter (deny-list: namespaces, mounts, ptrace, keyctl, bpf, perf,
+/// userfaultfd, io_uring, modules, kexec, …; foreign architectures killed) and returns a memfd holding
+/// the raw BPF program, positioned at offset 0, for `bwrap --seccomp FD`. -errno on failure.
+int nimbus_seccomp_filter_fd(void);
+
+/// waitpid(pid, WNOHANG) → 0 still running, 1 exited (status stored), -errno on error.
+int nimbus_try_wait(pid_t pid, int *status);
+
+/// pipe2(fds, O_CLOEXEC). 0 or -errno.
+int nimbus_pipe(int fds[2]);
+
+#endif

@@ -1,0 +1,137 @@
+import CNimbusLinux
+import Foundation
+import NimbusRuntimeAPI
+
+/// A failure to start or drive a sandbox (a platform fault, never the function's).
+public struct SandboxError: Error, CustomStringConvertible, Sendable {
+    /// What went wrong.
+    public var description: String
+}
+
+/// Starts sandboxes with bubblewrap: cgroups made and limited by Nimbus, the `nimbus-spawn` shim to join
+/// them and drop to an unprivileged uid, seccomp, and the Runtime API listener created inside the
+/// sandbox's own network namespace before the runtime starts (the `--info-fd`/`--block-fd` handshake).
+public struct BubblewrapDriver: Sendable {
+    /// The exec shim.
+    public let shim: String
+    /// bwrap.
+    public let bwrap: String
+    /// The cgroup mount root.
+    public let cgroupRoot: String
+
+    /// Creates a driver and makes this process a child subreaper, so sandbox processes are reaped here.
+    public init(shim: String, bwrap: String = "/usr/bin/bwrap", cgroupRoot: String = "/sys/fs/cgroup") {
+        self.shim = shim
+        self.bwrap = bwrap
+        self.cgroupRoot = cgroupRoot
+        _ = nimbus_become_subreaper()
+    }
+
+    /// Starts a sandbox whose Runtime API is served by `endpoint`.
+    public func start(_ spec: SandboxSpec, endpoint: RuntimeEndpoint) async throws -> BubblewrapSandbox {
+        let cgroup = CgroupV1(root: cgroupRoot, id: spec.id)
+        try cgroup.create(memoryMB: spec.memoryMB, pidsMax: spec.pidsMax)
+        do {
+            return try await launch(spec, cgroup: cgroup, endpoint: endpoint)
+        } catch {
+            cgroup.remove()
+            throw error
+        }
+    }
+
+    private func launch(_ spec: SandboxSpec, cgroup: CgroupV1, endpoint: RuntimeEndpoint) async throws
+        -> BubblewrapSandbox
+    {
+        let seccomp = nimbus_seccomp_filter_fd()
+        guard seccomp >= 0 else { throw SandboxError(description: "seccomp filter: errno \(-seccomp)") }
+        var info: [Int32] = [0, 0]
+        var block: [Int32] = [0, 0]
+        guard nimbus_pipe(&info) == 0, nimbus_pipe(&block) == 0 else {
+            close(seccomp)
+            throw SandboxError(description: "pipe: errno \(errno)")
+        }
+        var argv = [shim]
+        for file in cgroup.taskFiles { argv += ["-t", file] }
+        for fd in [BubblewrapCommand.FD.seccomp, BubblewrapCommand.FD.info, BubblewrapCommand.FD.block] {
+            argv += ["-k", String(fd)]
+        }
+        argv += ["-u", String(spec.hostUID), "-g", String(spec.hostGID), "--", bwrap]
+        argv += BubblewrapCommand.arguments(spec)
+        let sources = [seccomp, info[1], block[0]]
+        let targets = [BubblewrapCommand.FD.seccomp, BubblewrapCommand.FD.info, BubblewrapCommand.FD.block]
+        var pid: pid_t = 0
+        let rc = Self.withCStrings(argv) { cArgs in
+            nimbus_spawn(shim, cArgs, sources, targets, Int32(sources.count), &pid)
+        }
+        for fd in sources { close(fd) }
+        guard rc == 0 else {
+            close(info[0])
+            close(block[1])
+            throw SandboxError(description: "posix_spawn \(shim): errno \(rc)")
+        }
+        defer {
+            close(info[0])
+            close(block[1])
+        }
+        let infoFD = info[0]
+        guard let initPid = await Self.readChildPid(infoFD) else {
+            kill(pid, SIGKILL)
+            var status: Int32 = 0
+            waitpid(pid, &status, 0)
+            throw SandboxError(description: "bwrap exited before the sandbox started (status \(status))")
+        }
+        let listener = nimbus_listen_in_netns_of(initPid, Int32(spec.runtimeAPIPort))
+        guard listener >= 0 else {
+            Self.killSandbox(launcher: pid, initPid: initPid)
+            throw SandboxError(description: "Runtime API listener in the sandbox netns: errno \(-listener)")
+        }
+        let server: RuntimeAPIServer
+        do {
+            server = try await RuntimeAPIServer.adopt(listeningSocket: listener, endpoint: endpoint)
+        } catch {
+            close(listener)
+            Self.killSandbox(launcher: pid, initPid: initPid)
+            throw error
+        }
+        var go: UInt8 = 1
+        _ = write(block[1], &go, 1)
+        return BubblewrapSandbox(spec: spec, cgroup: cgroup, server: server, launcherPid: pid, initPid: initPid)
+    }
+
+    /// Reads bwrap's `{"child-pid": N}` from the info pipe (blocking, off the cooperative pool).
+    static func readChildPid(_ fd: Int32) async -> pid_t? {
+        await withCheckedContinuation { continuation in
+            DispatchQueue.global().async {
+                var text = ""
+                var buffer = [UInt8](repeating: 0, count: 512)
+                while !text.contains("}") {
+                    let n = read(fd, &buffer, buffer.count)
+                    if n <= 0 { break }
+                    text += String(decoding: buffer[0..<n], as: UTF8.self)
+                }
+                continuation.resume(returning: parseChildPid(text))
+            }
+        }
+    }
+
+    /// The pid in bwrap's info JSON.
+    static func parseChildPid(_ text: String) -> pid_t? {
+        guard let key = text.range(of: "\"child-pid\"") else { return nil }
+        let digits = text[key.upperBound...].drop { !$0.isNumber }.prefix { $0.isNumber }
+        return pid_t(digits)
+    }
+
+    static func killSandbox(launcher: pid_t, initPid: pid_t) {
+        Foundation.kill(initPid, SIGKILL)
+        Foundation.kill(launcher, SIGKILL)
+        var status: Int32 = 0
+        waitpid(launcher, &status, 0)
+        waitpid(initPid, &status, 0)
+    }
+
+    static func withCStrings<R>(_ strings: [String], _ body: (UnsafePointer<UnsafeMutablePointer<CChar>?>) -> R) -> R {
+        var pointers = strings.map { strdup($0) } + [nil]
+        defer { for pointer in pointers { free(pointer) } }
+        return pointers.withUnsafeMutableBufferPointer { body($0.baseAddress!) }
+    }
+}

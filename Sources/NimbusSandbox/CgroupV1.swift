@@ -1,0 +1,82 @@
+import Foundation
+
+/// One sandbox's cgroup v1 directories (memory, cpu, cpuacct, pids, freezer are separate mounts here),
+/// created and limited by Nimbus itself, and removed once empty.
+public struct CgroupV1: Sendable {
+    /// The controllers Nimbus uses.
+    public static let controllers = ["memory", "cpu", "cpuacct", "pids", "freezer"]
+
+    /// The cgroup mount root.
+    public let root: String
+    /// Path below each controller, e.g. `nimbus/<id>`.
+    public let path: String
+
+    /// Names the cgroup `nimbus/<id>` under `root`.
+    public init(root: String = "/sys/fs/cgroup", id: String) {
+        self.root = root
+        self.path = "nimbus/\(id)"
+    }
+
+    func directory(_ controller: String) -> String { "\(root)/\(controller)/\(path)" }
+
+    /// The `tasks` files the spawn shim writes "0" into.
+    public var taskFiles: [String] { Self.controllers.map { "\(directory($0))/tasks" } }
+
+    /// Creates the directories and writes the limits (CPU quota lifted while the runtime initialises).
+    public func create(memoryMB: Int, pidsMax: Int) throws {
+        for controller in Self.controllers {
+            try FileManager.default.createDirectory(atPath: directory(controller), withIntermediateDirectories: true)
+        }
+        let bytes = String(memoryMB * 1_048_576)
+        try write("memory", "memory.limit_in_bytes", bytes)
+        if FileManager.default.fileExists(atPath: "\(directory("memory"))/memory.memsw.limit_in_bytes") {
+            try write("memory", "memory.memsw.limit_in_bytes", bytes)
+        }
+        try write("pids", "pids.max", String(pidsMax))
+        try write("cpu", "cpu.cfs_quota_us", "-1")
+    }
+
+    /// Sets the CPU quota (µs per 100 ms period).
+    public func setCPUQuota(_ microseconds: Int) throws {
+        try write("cpu", "cpu.cfs_quota_us", String(microseconds))
+    }
+
+    /// Peak memory in bytes (`memory.max_usage_in_bytes`).
+    public var maxMemoryBytes: Int { Int(read("memory", "memory.max_usage_in_bytes") ?? "") ?? 0 }
+
+    /// How many OOM kills happened in this cgroup.
+    public var oomKills: Int {
+        let text = read("memory", "memory.oom_control") ?? ""
+        for line in text.split(separator: "\n") where line.hasPrefix("oom_kill ") {
+            return Int(line.dropFirst("oom_kill ".count)) ?? 0
+        }
+        return 0
+    }
+
+    /// Processes still in the cgroup.
+    public var pids: [Int32] {
+        (read("pids", "cgroup.procs") ?? "").split(separator: "\n").compactMap { Int32($0) }
+    }
+
+    /// Removes the directories, waiting briefly for exiting processes to leave. Returns false if some remain.
+    @discardableResult
+    public func remove(timeout: Duration = .seconds(2)) -> Bool {
+        let deadline = ContinuousClock.now + timeout
+        var remaining = Self.controllers
+        while !remaining.isEmpty {
+            remaining = remaining.filter { rmdir(directory($0)) != 0 && errno != ENOENT }
+            if remaining.isEmpty || ContinuousClock.now > deadline { break }
+            for pid in pids { kill(pid, SIGKILL) }
+            usleep(2000)
+        }
+        return remaining.isEmpty
+    }
+
+    private func write(_ controller: String, _ file: String, _ value: String) throws {
+        try value.write(toFile: "\(directory(controller))/\(file)", atomically: false, encoding: .utf8)
+    }
+
+    private func read(_ controller: String, _ file: String) -> String? {
+        try? String(contentsOfFile: "\(directory(controller))/\(file)", encoding: .utf8)
+    }
+}
