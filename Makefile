@@ -10,9 +10,13 @@ PORT ?= 9000
 DATA_DIR ?= ./.nimbus
 APT_PACKAGES := libsqlite3-dev zlib1g-dev libseccomp-dev bubblewrap
 
-.PHONY: deps system-deps python-deps build release run test unit e2e bench clean
+# The Python runtime (awslambdaric + boto3) for Debian's /usr/bin/python3, which sandboxes see through
+# their read-only /usr. It lives outside the checkout so the unprivileged sandbox uid can always reach it.
+RUNTIME_DIR ?= /opt/nimbus/runtimes/python
 
-deps: system-deps python-deps
+.PHONY: deps system-deps python-deps runtime-deps build release run test unit e2e bench clean
+
+deps: system-deps python-deps runtime-deps
 
 # Debian packages the build needs; installed only when missing.
 system-deps:
@@ -28,6 +32,15 @@ $(VENV)/.installed: tests/e2e/requirements.txt runtimes/python/requirements.txt
 	$(PY) -m pip install -q --disable-pip-version-check -r tests/e2e/requirements.txt -r runtimes/python/requirements.txt
 	touch $@
 
+runtime-deps: $(RUNTIME_DIR)/.installed
+
+$(RUNTIME_DIR)/.installed: runtimes/python/requirements.txt $(VENV)/.installed
+	rm -rf $(RUNTIME_DIR) && mkdir -p $(RUNTIME_DIR)
+	$(PY) -m pip install -q --disable-pip-version-check --no-compile --only-binary=:all: \
+	    --python-version 3.11 --target $(RUNTIME_DIR) -r runtimes/python/requirements.txt
+	chmod -R a+rX $(dir $(RUNTIME_DIR)) $(RUNTIME_DIR)
+	touch $@
+
 build: system-deps
 	$(SWIFT) build --product nimbus
 
@@ -39,7 +52,7 @@ run: deps build
 
 unit: deps
 	$(SWIFT) build --build-tests
-	NIMBUS_PYTHON=$(abspath $(PY)) $(SWIFT) test --skip-build
+	NIMBUS_PYTHON=$(abspath $(PY)) NIMBUS_PYTHON_RUNTIME=$(RUNTIME_DIR) $(SWIFT) test --skip-build
 
 e2e: deps build
 	NIMBUS_BIN=$(abspath $(BIN)) PATH="$(abspath $(VENV))/bin:$$PATH" $(PY) -m pytest tests/e2e -q -p no:cacheprovider
@@ -47,7 +60,7 @@ e2e: deps build
 # NIMBUS_PYTHON: an interpreter with awslambdaric, for the Runtime API tests that drive the real client.
 test: deps
 	$(SWIFT) build --build-tests
-	NIMBUS_PYTHON=$(abspath $(PY)) $(SWIFT) test --skip-build
+	NIMBUS_PYTHON=$(abspath $(PY)) NIMBUS_PYTHON_RUNTIME=$(RUNTIME_DIR) $(SWIFT) test --skip-build
 	$(SWIFT) build --product nimbus
 	NIMBUS_BIN=$(abspath $(BIN)) PATH="$(abspath $(VENV))/bin:$$PATH" $(PY) -m pytest tests/e2e -q -p no:cacheprovider
 
