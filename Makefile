@@ -13,6 +13,7 @@ APT_PACKAGES := libsqlite3-dev zlib1g-dev libseccomp-dev bubblewrap
 # The Python runtime (awslambdaric + boto3) for Debian's /usr/bin/python3, which sandboxes see through
 # their read-only /usr. It lives outside the checkout so the unprivileged sandbox uid can always reach it.
 RUNTIME_DIR ?= /opt/nimbus/runtimes/python
+NODE_RUNTIME_DIR ?= /opt/nimbus/runtimes/node
 
 .PHONY: deps system-deps python-deps runtime-deps build release run test unit e2e bench clean
 
@@ -32,7 +33,12 @@ $(VENV)/.installed: tests/e2e/requirements.txt runtimes/python/requirements.txt
 	$(PY) -m pip install -q --disable-pip-version-check -r tests/e2e/requirements.txt -r runtimes/python/requirements.txt
 	touch $@
 
-runtime-deps: $(RUNTIME_DIR)/.installed
+runtime-deps: $(RUNTIME_DIR)/.installed $(NODE_RUNTIME_DIR)/bootstrap.js
+
+$(NODE_RUNTIME_DIR)/bootstrap.js: runtimes/node/bootstrap.js
+	mkdir -p $(NODE_RUNTIME_DIR)
+	install -m 0644 $< $@
+	chmod a+rx $(NODE_RUNTIME_DIR)
 
 $(RUNTIME_DIR)/.installed: runtimes/python/requirements.txt $(VENV)/.installed
 	rm -rf $(RUNTIME_DIR) && mkdir -p $(RUNTIME_DIR)
@@ -52,7 +58,7 @@ run: deps build
 
 unit: deps
 	$(SWIFT) build --build-tests
-	NIMBUS_PYTHON=$(abspath $(PY)) NIMBUS_PYTHON_RUNTIME=$(RUNTIME_DIR) $(SWIFT) test --skip-build
+	NIMBUS_PYTHON=$(abspath $(PY)) NIMBUS_PYTHON_RUNTIME=$(RUNTIME_DIR) NIMBUS_NODE_RUNTIME=$(NODE_RUNTIME_DIR) $(SWIFT) test --skip-build
 
 e2e: deps build
 	NIMBUS_BIN=$(abspath $(BIN)) PATH="$(abspath $(VENV))/bin:$$PATH" $(PY) -m pytest tests/e2e -q -p no:cacheprovider
@@ -60,7 +66,8 @@ e2e: deps build
 # NIMBUS_PYTHON: an interpreter with awslambdaric, for the Runtime API tests that drive the real client.
 test: deps
 	$(SWIFT) build --build-tests
-	NIMBUS_PYTHON=$(abspath $(PY)) NIMBUS_PYTHON_RUNTIME=$(RUNTIME_DIR) $(SWIFT) test --skip-build
+	NIMBUS_PYTHON=$(abspath $(PY)) NIMBUS_PYTHON_RUNTIME=$(RUNTIME_DIR) NIMBUS_NODE_RUNTIME=$(NODE_RUNTIME_DIR) $(SWIFT) test --skip-build
+	python3 runtimes/node/test_bootstrap.py
 	$(SWIFT) build --product nimbus
 	NIMBUS_BIN=$(abspath $(BIN)) PATH="$(abspath $(VENV))/bin:$$PATH" $(PY) -m pytest tests/e2e -q -p no:cacheprovider
 
