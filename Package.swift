@@ -95,6 +95,12 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The invoke path: warm pool of sandboxes, runtime registry, timeouts and crash handling.
+        .target(
+            name: "NimbusInvoke",
+            dependencies: ["NimbusModel", "NimbusControl", "NimbusPool", "NimbusRuntimeAPI", "NimbusSandbox"],
+            swiftSettings: swiftSettings
+        ),
         // HTTP: routing, request decoding, authentication and AWS error rendering.
         .target(
             name: "NimbusHTTP",
@@ -120,6 +126,8 @@ let package = Package(
                 "NimbusAuth",
                 "NimbusControl",
                 "NimbusHTTP",
+                "NimbusInvoke",
+                "NimbusSandbox",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -17,9 +17,12 @@ public struct APIResponder: HTTPResponder {
     let authenticator: Authenticator
     let codeSigner: CodeLocationSigner
 
-    /// Creates the responder.
-    public init(control: ControlPlane, authenticator: Authenticator, codeSigner: CodeLocationSigner) {
-        self.api = LambdaAPI(control: control)
+    /// Creates the responder; without an invoker, Invoke answers 503.
+    public init(
+        control: ControlPlane, authenticator: Authenticator, codeSigner: CodeLocationSigner,
+        invoker: (any InvocationHandler)? = nil
+    ) {
+        self.api = LambdaAPI(control: control, invoker: invoker)
         self.control = control
         self.authenticator = authenticator
         self.codeSigner = codeSigner
@@ -89,7 +92,12 @@ public struct APIResponder: HTTPResponder {
         operationLogger[metadataKey: "nimbus.operation"] = .string(operation.rawValue)
         operationLogger[metadataKey: "nimbus.account"] = .string(caller.accountId)
         let result = try await api.handle(
-            APIRequest(operation: operation, parameters: parameters, query: query, body: body, caller: caller))
+            APIRequest(
+                operation: operation, parameters: parameters, query: query, body: body, caller: caller,
+                requestId: requestId, headers: headers.map { ($0.name.lowercased(), $0.value) }))
+        if let raw = result.raw {
+            return Rendering.raw(result.status, raw, headers: result.headers, requestId: requestId)
+        }
         return Rendering.json(result.status, result.body, requestId: requestId)
     }
 

@@ -8,6 +8,13 @@ struct APIRequest: Sendable {
     let query: [(String, String)]
     let body: [UInt8]
     let caller: Caller
+    /// The id of this request (also the invocation's request id).
+    let requestId: String
+    /// Request headers, names lower-cased.
+    let headers: [(String, String)]
+
+    /// The first value of a header (lower-case name).
+    func header(_ name: String) -> String? { headers.first { $0.0 == name }?.1 }
 
     /// The first value of a query parameter.
     func query(_ name: String) -> String? { query.first { $0.0 == name }?.1 }
@@ -18,10 +25,12 @@ struct APIRequest: Sendable {
     var name: String { parameters[0] }
 }
 
-/// The outcome of an operation: a status and an optional JSON body.
+/// The outcome of an operation: a status and a JSON body, or raw bytes with extra headers (Invoke).
 struct APIResult: Sendable {
     let status: Int
     let body: JSONValue?
+    var raw: [UInt8]? = nil
+    var headers: [(String, String)] = []
 
     static func ok(_ body: JSONValue, _ status: Int = 200) -> APIResult { APIResult(status: status, body: body) }
     static let noContent = APIResult(status: 204, body: nil)
@@ -30,6 +39,7 @@ struct APIResult: Sendable {
 /// Maps each operation to its control-plane call and success status.
 struct LambdaAPI: Sendable {
     let control: ControlPlane
+    let invoker: (any InvocationHandler)?
 
     func handle(_ r: APIRequest) async throws -> APIResult {
         let c = r.caller
@@ -140,10 +150,13 @@ struct LambdaAPI: Sendable {
             try await control.untagResource(r.name, tagKeys: r.queryAll("tagKeys"), caller: c)
             return .noContent
         case .listTags: return .ok(try await control.listTags(r.name, caller: c))
-        case .invoke, .invokeAsync:
+        case .invoke:
+            return try await invoke(r)
+        case .invokeAsync:
             throw LambdaError(
                 code: "ServiceException", status: 501,
-                message: "Invoke is not available in this Nimbus build yet.", messageKey: .upper, type: "Service")
+                message: "Asynchronous invocation is not available in this Nimbus build yet.", messageKey: .upper,
+                type: "Service")
         }
     }
 }

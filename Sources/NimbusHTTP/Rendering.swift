@@ -20,6 +20,18 @@ enum Rendering {
             status: .init(code: status), headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: body.jsonBytes)))
     }
 
+    /// Raw bytes (an invocation result) as `application/json`, with extra headers.
+    static func raw(_ status: Int, _ body: [UInt8], headers extra: [(String, String)], requestId: String) -> Response {
+        var headers = HTTPFields()
+        headers[requestIdHeader] = requestId
+        headers[.contentType] = "application/json"
+        for (name, value) in extra {
+            if let field = HTTPField.Name(name) { headers[field] = value }
+        }
+        return Response(
+            status: .init(code: status), headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: body)))
+    }
+
     static func error(_ error: LambdaError, requestId: String) -> Response {
         var o = JSONObjectBuilder()
         if let type = error.type { o.set("Type", type) }

@@ -58,6 +58,25 @@ public struct CgroupV1: Sendable {
         (read("pids", "cgroup.procs") ?? "").split(separator: "\n").compactMap { Int32($0) }
     }
 
+    /// Removes sandboxes a previous `nimbus serve` left behind (killed with SIGKILL, say): kills what is
+    /// still in `nimbus/*` and removes the directories. Returns how many were found.
+    @discardableResult
+    public static func sweepStale(root: String = "/sys/fs/cgroup") -> Int {
+        let ids = Set(
+            controllers.flatMap { controller in
+                let parent = "\(root)/\(controller)/nimbus"
+                return ((try? FileManager.default.contentsOfDirectory(atPath: parent)) ?? []).filter {
+                    FileManager.default.fileExists(atPath: "\(parent)/\($0)/tasks")
+                }
+            })
+        for id in ids {
+            let cgroup = CgroupV1(root: root, id: id)
+            for pid in cgroup.pids { kill(pid, SIGKILL) }
+            cgroup.remove()
+        }
+        return ids.count
+    }
+
     /// Removes the directories, waiting briefly for exiting processes to leave. Returns false if some remain.
     @discardableResult
     public func remove(timeout: Duration = .seconds(2)) -> Bool {

@@ -5,6 +5,8 @@ import NimbusAuth
 import NimbusCode
 import NimbusControl
 import NimbusHTTP
+import NimbusInvoke
+import NimbusSandbox
 import NimbusModel
 import NimbusStore
 import ServiceLifecycle
@@ -67,7 +69,10 @@ public struct NimbusPlatform: Sendable {
         let authenticator = Authenticator { accessKeyId in
             try await store.accessKey(id: accessKeyId).map { ($0.secretAccessKey, $0.accountId) }
         }
-        let responder = APIResponder(control: control, authenticator: authenticator, codeSigner: signer)
+        let invoker = Self.makeInvoker(control: control, logger: logger)
+        if invoker != nil { Self.makeTraversable(configuration.codeDirectory, logger: logger) }
+        let responder = APIResponder(
+            control: control, authenticator: authenticator, codeSigner: signer, invoker: invoker)
         let host = configuration.host
         let app = Application(
             responder: responder,
@@ -82,5 +87,52 @@ public struct NimbusPlatform: Sendable {
             configuration: .init(
                 services: [.init(service: app)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
+        await invoker?.shutdown()
+    }
+
+    /// Sandboxes run as unprivileged uids that bwrap binds code from: the code directory gets o+x (traverse,
+    /// no listing); an ancestor that others cannot traverse is reported, since Invoke would fail there.
+    static func makeTraversable(_ codeDirectory: URL, logger: Logger) {
+        try? FileManager.default.createDirectory(at: codeDirectory, withIntermediateDirectories: true)
+        for url in [codeDirectory.deletingLastPathComponent(), codeDirectory] {
+            var info = stat()
+            if stat(url.path, &info) == 0 { chmod(url.path, (info.st_mode & 0o7777) | 0o111) }
+        }
+        var ancestor = codeDirectory.deletingLastPathComponent().deletingLastPathComponent()
+        while ancestor.path != "/" {
+            var info = stat()
+            if stat(ancestor.path, &info) == 0, info.st_mode & 0o001 == 0 {
+                logger.warning("sandboxes cannot reach code under \(ancestor.path) (no o+x); Invoke will fail")
+                return
+            }
+            ancestor = ancestor.deletingLastPathComponent()
+        }
+    }
+
+    /// The warm pool, when this machine can run sandboxes (root, bubblewrap, cgroup v1, the spawn shim).
+    static func makeInvoker(control: ControlPlane, logger: Logger) -> Invoker? {
+        let exe = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        let shim = URL(fileURLWithPath: exe).deletingLastPathComponent().appendingPathComponent("nimbus-spawn").path
+        guard getuid() == 0, FileManager.default.isExecutableFile(atPath: "/usr/bin/bwrap"),
+            FileManager.default.isExecutableFile(atPath: shim),
+            FileManager.default.fileExists(atPath: "/sys/fs/cgroup/memory")
+        else {
+            logger.warning("Invoke is disabled: sandboxes need root, /usr/bin/bwrap, cgroup v1 and \(shim)")
+            return nil
+        }
+        let stale = CgroupV1.sweepStale()
+        if stale > 0 { logger.notice("removed \(stale) sandbox(es) left by a previous run") }
+        let environment = ProcessInfo.processInfo.environment
+        func runtimeDirectory(_ variable: String, _ fallback: String) -> String? {
+            let path = environment[variable] ?? fallback
+            return FileManager.default.fileExists(atPath: path) ? path : nil
+        }
+        let registry = RuntimeRegistry(
+            pythonRuntime: runtimeDirectory("NIMBUS_PYTHON_RUNTIME", "/opt/nimbus/runtimes/python"),
+            nodeRuntime: runtimeDirectory("NIMBUS_NODE_RUNTIME", "/opt/nimbus/runtimes/node"))
+        for warning in registry.warnings { logger.warning("\(warning)") }
+        return Invoker(driver: BubblewrapDriver(shim: shim), registry: registry) { version in
+            control.taskDirectory(for: version)
+        }
     }
 }

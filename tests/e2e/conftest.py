@@ -51,6 +51,7 @@ def nimbus():
     """The shared server. Attributes: endpoint, host, port, data_dir, log_path, accounts
     {'alice','bob'}, pid, proc; methods client(account), raw(account), create_account(name)."""
     root = Path(tempfile.mkdtemp(prefix="nimbus-e2e-"))
+    os.chmod(root, 0o711)  # sandbox uids must traverse to the code directory (no listing)
     data_dir = root / "data"
     data_dir.mkdir()
     alice = create_account(data_dir, "alice")

@@ -1,0 +1,32 @@
+/// What Invoke answers once a function ran (or could not): never a 5xx after the function ran.
+public struct InvocationResult: Sendable {
+    /// The body: the function's result, or the error document.
+    public var body: [UInt8]
+    /// `X-Amz-Function-Error` (`Unhandled`) when the function failed.
+    public var functionError: String?
+    /// `X-Amz-Executed-Version`.
+    public var executedVersion: String
+
+    /// Creates a result.
+    public init(body: [UInt8], functionError: String?, executedVersion: String) {
+        self.body = body
+        self.functionError = functionError
+        self.executedVersion = executedVersion
+    }
+
+    /// A platform-generated error document, `errorType` first as Lambda writes it.
+    public static func platformError(_ type: String, _ message: String, version: String) -> InvocationResult {
+        let escaped = message.replacing("\\", with: "\\\\").replacing("\"", with: "\\\"")
+        return InvocationResult(
+            body: Array(#"{"errorType":"\#(type)","errorMessage":"\#(escaped)"}"#.utf8), functionError: "Unhandled",
+            executedVersion: version)
+    }
+}
+
+/// Runs invocations (implemented by the warm pool; the HTTP layer only knows this protocol).
+public protocol InvocationHandler: Sendable {
+    /// Runs `payload` on the target version and returns what Invoke answers. Throws `LambdaError` only
+    /// before anything ran (throttles, unsupported runtimes).
+    func invoke(_ target: InvocationTarget, payload: [UInt8], requestId: String, clientContext: String?) async throws
+        -> InvocationResult
+}

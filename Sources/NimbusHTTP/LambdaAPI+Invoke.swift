@@ -1,0 +1,55 @@
+import Foundation
+import NimbusControl
+import NimbusModel
+
+extension LambdaAPI {
+    /// Invoke: validates the payload and invocation type, resolves the version (alias weights applied) and
+    /// runs it. Function errors are a 200 with `X-Amz-Function-Error`; nothing after the run is a 5xx.
+    func invoke(_ r: APIRequest) async throws -> APIResult {
+        let type = r.header("x-amz-invocation-type") ?? "RequestResponse"
+        guard ["RequestResponse", "Event", "DryRun"].contains(type) else {
+            throw LambdaError.validation(
+                "1 validation error detected: Value '\(type)' at 'invocationType' failed to satisfy constraint: Member must satisfy enum value set: [Event, RequestResponse, DryRun]"
+            )
+        }
+        let payload = r.body.isEmpty ? Array("{}".utf8) : r.body
+        do {
+            _ = try JSONValue.parse(payload)
+        } catch {
+            throw LambdaError(
+                code: "InvalidRequestContentException", status: 400,
+                message: "Could not parse request body into json: Could not parse payload into json: \(error.message)")
+        }
+        let clientContext = try r.header("x-amz-client-context").map(Self.decodeClientContext)
+        let target = try await control.resolveInvocation(r.name, qualifier: r.query("Qualifier"), caller: r.caller)
+        if type == "DryRun" { return .noContent }
+        if type == "Event" {
+            throw LambdaError(
+                code: "ServiceException", status: 501,
+                message: "Event invocations are not available in this Nimbus build yet.", messageKey: .upper,
+                type: "Service")
+        }
+        guard let invoker else {
+            throw LambdaError(
+                code: "ServiceException", status: 503, message: "This Nimbus server runs no sandboxes.",
+                messageKey: .upper, type: "Service")
+        }
+        let result = try await invoker.invoke(
+            target, payload: payload, requestId: r.requestId, clientContext: clientContext)
+        var headers = [("X-Amz-Executed-Version", result.executedVersion)]
+        if let error = result.functionError { headers.append(("X-Amz-Function-Error", error)) }
+        return APIResult(status: 200, body: nil, raw: result.body, headers: headers)
+    }
+
+    /// `X-Amz-Client-Context` is base64 of a JSON object (≤ 3583 bytes); the runtime gets the JSON text.
+    static func decodeClientContext(_ value: String) throws -> String {
+        guard value.utf8.count <= 3583, let data = Data(base64Encoded: value),
+            case .object = try? JSONValue.parse(Array(data))
+        else {
+            throw LambdaError(
+                code: "InvalidRequestContentException", status: 400,
+                message: "Client context must be a valid Base64-encoded JSON object.")
+        }
+        return String(decoding: data, as: UTF8.self)
+    }
+}

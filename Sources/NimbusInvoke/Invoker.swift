@@ -1,0 +1,220 @@
+import Foundation
+import NimbusControl
+import NimbusModel
+import NimbusPool
+import NimbusRuntimeAPI
+import NimbusSandbox
+
+/// The warm pool and invoke path: picks a warm sandbox of the same function version or starts one
+/// (scheduling decided by the pure `PoolScheduler`), hands the invocation to its Runtime API, and turns
+/// timeouts, crashes and OOM kills into Lambda's error documents. A sandbox that timed out or whose
+/// runtime exited is destroyed, never reused.
+public actor Invoker: InvocationHandler {
+    /// Where sandboxes come from and what bounds them.
+    public struct Configuration: Sendable {
+        /// Memory all sandboxes may hold together, in MB.
+        public var memoryBudgetMB: Int = 8192
+        /// Idle sandboxes older than this are torn down.
+        public var idleTimeout: Duration = .seconds(300)
+        /// First host uid for sandboxes (one per sandbox, cycling).
+        public var firstUID: UInt32 = 61_000
+        /// How many uids to cycle through.
+        public var uidCount: UInt32 = 4000
+
+        /// Defaults.
+        public init() {}
+    }
+
+    struct Key: Hashable, Sendable {
+        var account: String
+        var region: String
+        var function: String
+        var version: String
+        var revision: String
+    }
+
+    final class Warm: Sendable {
+        let key: Key
+        let sandbox: BubblewrapSandbox
+        let endpoint: RuntimeEndpoint
+        let session: SandboxSession
+        let memory: Int
+        init(key: Key, sandbox: BubblewrapSandbox, endpoint: RuntimeEndpoint, session: SandboxSession, memory: Int) {
+            self.key = key
+            self.sandbox = sandbox
+            self.endpoint = endpoint
+            self.session = session
+            self.memory = memory
+        }
+    }
+
+    let driver: BubblewrapDriver
+    let registry: RuntimeRegistry
+    let taskDirectory: @Sendable (VersionRecord) -> String
+    let configuration: Configuration
+    var idle: [Key: [(warm: Warm, lastUsed: UInt64, since: ContinuousClock.Instant)]] = [:]
+    var functionInFlight: [String: Int] = [:]
+    var unreservedInFlight: [String: Int] = [:]
+    var memoryInUse = 0
+    var tick: UInt64 = 0
+    var nextUID: UInt32 = 0
+
+    /// Creates the invoker.
+    public init(
+        driver: BubblewrapDriver, registry: RuntimeRegistry, configuration: Configuration = Configuration(),
+        taskDirectory: @escaping @Sendable (VersionRecord) -> String
+    ) {
+        self.driver = driver
+        self.registry = registry
+        self.configuration = configuration
+        self.taskDirectory = taskDirectory
+    }
+
+    public func invoke(_ target: InvocationTarget, payload: [UInt8], requestId: String, clientContext: String?)
+        async throws -> InvocationResult
+    {
+        let version = target.version
+        let key = Key(
+            account: target.function.accountId, region: target.function.region, function: target.function.name,
+            version: version.version, revision: version.revisionId)
+        let functionId = "\(key.account)/\(key.region)/\(key.function)"
+        let reserved = target.function.reservedConcurrency
+        await reapIdle()
+        let decision = PoolScheduler.schedule(
+            PoolScheduler.Snapshot(
+                idle: (idle[key] ?? []).map { .init(id: ObjectIdentifier($0.warm), lastUsed: $0.lastUsed, memory: $0.warm.memory) },
+                idleElsewhere: idle.filter { $0.key != key }.flatMap { $0.value }.map {
+                    .init(id: ObjectIdentifier($0.warm), lastUsed: $0.lastUsed, memory: $0.warm.memory)
+                },
+                functionInFlight: functionInFlight[functionId, default: 0], reservedConcurrency: reserved,
+                unreservedInFlight: unreservedInFlight[key.account, default: 0],
+                unreservedLimit: target.unreservedLimit,
+                memoryInUse: memoryInUse, memoryBudget: configuration.memoryBudgetMB, sandboxMemory: version.memorySize,
+                queued: 0, queueCapacity: 0))
+        let warm: Warm
+        switch decision {
+        case .throttle(let reason):
+            throw LambdaError(
+                code: "TooManyRequestsException", status: 429, message: "Rate Exceeded.",
+                extra: [("Reason", reason.rawValue)])
+        case .enqueue:
+            throw LambdaError(
+                code: "TooManyRequestsException", status: 429, message: "Rate Exceeded.",
+                extra: [("Reason", PoolScheduler.ThrottleReason.capacity.rawValue)])
+        case .reuse(let id):
+            warm = takeIdle(key, id)
+        case .start(let evicting):
+            for id in evicting { await evict(id) }
+            functionInFlight[functionId, default: 0] += 1
+            if reserved == nil { unreservedInFlight[key.account, default: 0] += 1 }
+            memoryInUse += version.memorySize
+            do {
+                warm = try await start(key, target)
+            } catch {
+                finish(functionId, key.account, reserved: reserved)
+                memoryInUse -= version.memorySize
+                throw error
+            }
+            return await run(warm, target, payload, requestId, clientContext, functionId, reserved)
+        }
+        functionInFlight[functionId, default: 0] += 1
+        if reserved == nil { unreservedInFlight[key.account, default: 0] += 1 }
+        return await run(warm, target, payload, requestId, clientContext, functionId, reserved)
+    }
+
+    private func run(
+        _ warm: Warm, _ target: InvocationTarget, _ payload: [UInt8], _ requestId: String, _ clientContext: String?,
+        _ functionId: String, _ reserved: Int?
+    ) async -> InvocationResult {
+        let timeout = target.version.timeout
+        let invocation = RuntimeInvocation(
+            requestId: requestId, payload: payload,
+            deadlineMs: Int64((Date().timeIntervalSince1970 + Double(timeout)) * 1000),
+            invokedFunctionArn: target.invokedArn, clientContext: clientContext)
+        let outcome = await warm.session.run(invocation, timeout: .seconds(timeout))
+        finish(functionId, warm.key.account, reserved: reserved)
+        let (result, reusable) = SandboxSession.result(
+            outcome, requestId: requestId, timeout: timeout, version: target.executedVersion)
+        if reusable {
+            tick += 1
+            idle[warm.key, default: []].append((warm, tick, .now))
+        } else {
+            memoryInUse -= warm.memory
+            await warm.sandbox.stop()
+        }
+        return result
+    }
+
+    private func finish(_ functionId: String, _ account: String, reserved: Int?) {
+        functionInFlight[functionId, default: 1] -= 1
+        if reserved == nil { unreservedInFlight[account, default: 1] -= 1 }
+    }
+
+    private func takeIdle(_ key: Key, _ id: ObjectIdentifier) -> Warm {
+        let index = idle[key]!.firstIndex { ObjectIdentifier($0.warm) == id }!
+        return idle[key]!.remove(at: index).warm
+    }
+
+    private func evict(_ id: ObjectIdentifier) async {
+        for (key, entries) in idle {
+            if let index = entries.firstIndex(where: { ObjectIdentifier($0.warm) == id }) {
+                let warm = idle[key]!.remove(at: index).warm
+                memoryInUse -= warm.memory
+                await warm.sandbox.stop()
+                return
+            }
+        }
+    }
+
+    /// Tears down sandboxes idle for longer than the idle timeout.
+    public func reapIdle() async {
+        let cutoff = ContinuousClock.now - configuration.idleTimeout
+        for (key, entries) in idle {
+            let expired = entries.filter { $0.since < cutoff }
+            guard !expired.isEmpty else { continue }
+            idle[key] = entries.filter { $0.since >= cutoff }
+            for entry in expired {
+                memoryInUse -= entry.warm.memory
+                await entry.warm.sandbox.stop()
+            }
+        }
+    }
+
+    /// Tears down every idle sandbox (shutdown).
+    public func shutdown() async {
+        let all = idle.values.flatMap { $0 }
+        idle = [:]
+        for entry in all { await entry.warm.sandbox.stop() }
+        memoryInUse = 0
+    }
+
+    private func start(_ key: Key, _ target: InvocationTarget) async throws -> Warm {
+        let version = target.version
+        guard let runtime = version.runtime, let launch = registry.launch(for: runtime) else {
+            throw LambdaError(
+                code: "InvalidRuntimeException", status: 502,
+                message: "The runtime parameter of \(version.runtime ?? "none") is not supported by this Nimbus server.",
+                messageKey: .upper)
+        }
+        let uid = configuration.firstUID + nextUID % configuration.uidCount
+        nextUID &+= 1
+        let spec = SandboxSpec(
+            id: UUID().uuidString.lowercased(), taskDirectory: taskDirectory(version),
+            readOnlyBinds: launch.runtimeDirectory.map { [($0, "/var/runtime")] } ?? [],
+            command: launch.command.map { $0 == "{handler}" ? (version.handler ?? "") : $0 },
+            environment: SandboxEnvironment.make(target: target, launch: launch, runtime: runtime),
+            memoryMB: version.memorySize, ephemeralStorageMB: version.ephemeralStorage, pidsMax: 1024,
+            hostUID: uid, hostGID: uid)
+        let session = SandboxSession(cgroup: CgroupV1(id: spec.id), cpuQuota: spec.cpuQuotaMicroseconds)
+        let endpoint = RuntimeEndpoint { session.handle($0) }
+        do {
+            let sandbox = try await driver.start(spec, endpoint: endpoint)
+            session.attach(sandbox: sandbox, endpoint: endpoint)
+            return Warm(key: key, sandbox: sandbox, endpoint: endpoint, session: session, memory: version.memorySize)
+        } catch {
+            throw LambdaError(
+                code: "ServiceException", status: 500, message: "The sandbox could not be started: \(error)",
+                messageKey: .upper, type: "Service")
+        }
+    }
+}

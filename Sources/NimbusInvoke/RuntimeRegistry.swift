@@ -1,0 +1,54 @@
+import NimbusModel
+
+/// Maps Lambda runtime identifiers to what is installed: the command the sandbox runs and the read-only
+/// runtime directory bound at `/var/runtime`. Identifiers whose exact interpreter is missing may be
+/// mapped to an installed one by configuration; each such mapping is reported as a start-up warning.
+public struct RuntimeRegistry: Sendable {
+    /// How one runtime family starts.
+    public struct Launch: Sendable, Equatable {
+        /// Host directory bound read-only at `/var/runtime` (nil: none).
+        public var runtimeDirectory: String?
+        /// Command inside the sandbox; `{handler}` is replaced by the function's handler.
+        public var command: [String]
+        /// Extra environment.
+        public var environment: [String: String]
+        /// Set `AWS_EXECUTION_ENV` (managed runtimes only).
+        public var managed: Bool
+    }
+
+    var launches: [String: Launch]
+    /// Start-up warnings (runtimes served by a different installed interpreter).
+    public private(set) var warnings: [String] = []
+
+    /// The registry for this machine: Debian's python 3.11 with awslambdaric under `pythonRuntime`, node 20
+    /// with Nimbus's bootstrap under `nodeRuntime`, and `provided` runtimes running the function's bootstrap.
+    /// `aliases` maps identifiers without their own interpreter to an installed one (e.g. python3.12 → python3.11).
+    public init(
+        pythonRuntime: String?, nodeRuntime: String?,
+        aliases: [String: String] = ["python3.12": "python3.11", "python3.13": "python3.11", "python3.14": "python3.11"]
+    ) {
+        var launches: [String: Launch] = [
+            "provided.al2023": Launch(runtimeDirectory: nil, command: ["/var/task/bootstrap"], environment: [:], managed: false),
+            "provided.al2": Launch(runtimeDirectory: nil, command: ["/var/task/bootstrap"], environment: [:], managed: false),
+        ]
+        if let pythonRuntime {
+            launches["python3.11"] = Launch(
+                runtimeDirectory: pythonRuntime, command: ["/usr/bin/python3", "-m", "awslambdaric", "{handler}"],
+                environment: ["PYTHONPATH": "/var/runtime:/var/task"], managed: true)
+        }
+        if let nodeRuntime {
+            launches["nodejs20.x"] = Launch(
+                runtimeDirectory: nodeRuntime, command: ["/usr/bin/node", "/var/runtime/bootstrap.js"],
+                environment: ["NODE_PATH": "/var/task/node_modules"], managed: true)
+        }
+        for (alias, target) in aliases.sorted(by: { $0.key < $1.key }) {
+            guard let launch = launches[target], launches[alias] == nil else { continue }
+            launches[alias] = launch
+            warnings.append("runtime \(alias) is not installed; it is served by \(target)")
+        }
+        self.launches = launches
+    }
+
+    /// How `runtime` starts, or nil when nothing installed serves it.
+    public func launch(for runtime: String) -> Launch? { launches[runtime] }
+}

@@ -1,0 +1,107 @@
+import Foundation
+import NimbusControl
+import NimbusRuntimeAPI
+import NimbusSandbox
+import Synchronization
+
+/// One sandbox's runtime events and the running of invocations on it: the CPU quota is applied once the
+/// runtime is ready (initialisation runs unthrottled), an `/init/error` is kept for the invocation that
+/// waits, and each invocation races its deadline and the runtime's exit.
+final class SandboxSession: Sendable {
+    /// How an invocation on this sandbox ended.
+    enum Outcome: Sendable {
+        case runtime(RuntimeOutcome)
+        case timedOut
+        case exited(status: Int32, initError: (body: [UInt8], type: String?)?, oomKilled: Bool)
+    }
+
+    private let cgroup: CgroupV1
+    private let cpuQuota: Int
+    private let initError = Mutex<(body: [UInt8], type: String?)?>(nil)
+    private let parts = Mutex<(sandbox: BubblewrapSandbox, endpoint: RuntimeEndpoint)?>(nil)
+
+    init(cgroup: CgroupV1, cpuQuota: Int) {
+        self.cgroup = cgroup
+        self.cpuQuota = cpuQuota
+    }
+
+    func attach(sandbox: BubblewrapSandbox, endpoint: RuntimeEndpoint) {
+        parts.withLock { $0 = (sandbox, endpoint) }
+    }
+
+    /// Runtime events: readiness applies the Lambda CPU share; an init error is remembered.
+    func handle(_ event: RuntimeEvent) {
+        switch event {
+        case .ready: try? cgroup.setCPUQuota(cpuQuota)
+        case .initError(let body, let type): initError.withLock { $0 = (body, type) }
+        }
+    }
+
+    /// Runs one invocation until the runtime answers, the deadline passes or the runtime exits.
+    func run(_ invocation: RuntimeInvocation, timeout: Duration) async -> Outcome {
+        guard let (sandbox, endpoint) = parts.withLock({ $0 }) else { return .timedOut }
+        return await withTaskGroup(of: Outcome?.self) { group in
+            group.addTask { .runtime(await endpoint.invoke(invocation)) }
+            group.addTask {
+                try? await Task.sleep(for: timeout)
+                return Task.isCancelled ? nil : .timedOut
+            }
+            group.addTask {
+                while !Task.isCancelled {
+                    if let status = sandbox.exitStatus() {
+                        return .exited(
+                            status: status, initError: self.initError.withLock { $0 },
+                            oomKilled: sandbox.cgroup.oomKills > 0)
+                    }
+                    try? await Task.sleep(for: .milliseconds(20))
+                }
+                return nil
+            }
+            var first: Outcome?
+            while first == nil, let next = await group.next() { first = next }
+            endpoint.abandon(invocation.requestId)
+            group.cancelAll()
+            return first ?? .timedOut
+        }
+    }
+
+    /// Lambda's answer for an outcome, and whether the sandbox may serve again.
+    static func result(_ outcome: Outcome, requestId: String, timeout: Int, version: String)
+        -> (InvocationResult, reusable: Bool)
+    {
+        switch outcome {
+        case .runtime(.response(let body)):
+            return (InvocationResult(body: body, functionError: nil, executedVersion: version), true)
+        case .runtime(.functionError(let body, _)):
+            return (InvocationResult(body: body, functionError: "Unhandled", executedVersion: version), true)
+        case .runtime(.responseTooLarge):
+            return (
+                .platformError(
+                    "Function.ResponseSizeTooLarge",
+                    "Response payload size exceeded maximum allowed payload size (6291556 bytes).", version: version),
+                true
+            )
+        case .runtime(.abandoned), .timedOut:
+            return (
+                .platformError(
+                    "Sandbox.Timedout", "RequestId: \(requestId) Error: Task timed out after \(timeout).00 seconds",
+                    version: version),
+                false
+            )
+        case .exited(_, let initError?, _):
+            return (InvocationResult(body: initError.body, functionError: "Unhandled", executedVersion: version), false)
+        case .exited(let status, nil, let oomKilled):
+            let signal = status & 0x7f
+            let reason: String
+            if signal != 0 {
+                reason = "Runtime exited with error: signal: \(signal == 9 ? "killed" : String(signal))"
+            } else if (status >> 8) & 0xff != 0 {
+                reason = "Runtime exited with error: exit status \((status >> 8) & 0xff)"
+            } else {
+                reason = "Runtime exited without providing a reason"
+            }
+            let type = oomKilled ? "Runtime.OutOfMemory" : "Runtime.ExitError"
+            return (.platformError(type, "RequestId: \(requestId) Error: \(reason)", version: version), false)
+        }
+    }
+}

@@ -1,0 +1,184 @@
+"""Invoke (lambda-api.md §5) through real sandboxes: Python (awslambdaric), Node.js (our bootstrap) and a
+provided runtime, driven by boto3. Skipped only where the machine cannot run sandboxes (not root)."""
+
+from __future__ import annotations
+
+import base64
+import collections
+import json
+import os
+import zipfile
+import io
+
+import pytest
+from botocore.exceptions import ClientError
+
+from e2e_helpers import make_zip, unique_name
+
+pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="sandboxes need root (CI runs as root)")
+
+PYTHON = """
+import os, sys, time
+state = {"calls": 0}
+def handler(event, context):
+    state["calls"] += 1
+    if event.get("fail"):
+        raise ValueError("asked to fail")
+    if event.get("sleep"):
+        time.sleep(event["sleep"])
+    if event.get("exit"):
+        sys.exit(event["exit"])
+    return {"event": event, "calls": state["calls"], "function": context.function_name,
+            "version": context.function_version, "memory": context.memory_limit_in_mb,
+            "requestId": context.aws_request_id, "arn": context.invoked_function_arn,
+            "remaining": context.get_remaining_time_in_millis(), "uid": os.getuid(),
+            "clientContext": context.client_context.custom if context.client_context else None}
+"""
+
+NODE = """
+exports.handler = async (event, context) => {
+  if (event.fail) { throw new TypeError("node says no"); }
+  return { doubled: event.n * 2, fn: context.functionName, memory: context.memoryLimitInMB };
+};
+"""
+
+BOOTSTRAP = """#!/bin/sh
+api="http://${AWS_LAMBDA_RUNTIME_API}/2018-06-01/runtime"
+while true; do
+  headers="$(mktemp)"
+  event="$(curl -sS -D "$headers" "$api/invocation/next")"
+  id="$(grep -i '^Lambda-Runtime-Aws-Request-Id:' "$headers" | tr -d '\\r' | cut -d' ' -f2)"
+  rm -f "$headers"
+  curl -sS -o /dev/null -X POST -d "{\\"custom\\":$event}" "$api/invocation/$id/response"
+done
+"""
+
+
+def executable_zip(files: dict[str, str], executables: set[str]) -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, data in files.items():
+            info = zipfile.ZipInfo(name, date_time=(2024, 1, 1, 0, 0, 0))
+            info.external_attr = (0o100755 if name in executables else 0o100644) << 16
+            zf.writestr(info, data)
+    return buf.getvalue()
+
+
+@pytest.fixture
+def python_fn(client, alice, make_function):
+    return make_function(client, Runtime="python3.12", Handler="app.handler", Timeout=2,
+                         zip_bytes=make_zip({"app.py": PYTHON}))["FunctionName"]
+
+
+def invoke(client, name, payload, **kw):
+    resp = client.invoke(FunctionName=name, Payload=json.dumps(payload), **kw)
+    return resp, resp["Payload"].read()
+
+
+def test_python_result_and_context(client, alice, python_fn):
+    ctx = base64.b64encode(json.dumps({"custom": {"k": "v"}}).encode()).decode()
+    resp, body = invoke(client, python_fn, {"n": 1}, ClientContext=ctx)
+    assert resp["StatusCode"] == 200
+    assert resp["ExecutedVersion"] == "$LATEST"
+    assert "FunctionError" not in resp
+    out = json.loads(body)
+    assert out["event"] == {"n": 1}
+    assert out["function"] == python_fn and out["version"] == "$LATEST" and out["memory"] == "128"
+    assert out["requestId"] == resp["ResponseMetadata"]["RequestId"]
+    assert out["arn"] == f"arn:aws:lambda:us-east-1:{alice.account_id}:function:{python_fn}"
+    assert 0 < out["remaining"] <= 2000
+    assert out["uid"] == 993
+    assert out["clientContext"] == {"k": "v"}
+    # warm: the same runtime process keeps module state
+    _, body2 = invoke(client, python_fn, {"n": 2})
+    assert json.loads(body2)["calls"] == out["calls"] + 1
+
+
+def test_python_handled_error_is_200_with_function_error(client, python_fn):
+    resp, body = invoke(client, python_fn, {"fail": True})
+    assert resp["StatusCode"] == 200
+    assert resp["FunctionError"] == "Unhandled"
+    err = json.loads(body)
+    assert err["errorType"] == "ValueError" and err["errorMessage"] == "asked to fail"
+    assert err["requestId"] == resp["ResponseMetadata"]["RequestId"]
+
+
+def test_timeout_then_fresh_environment(client, python_fn):
+    resp, body = invoke(client, python_fn, {"sleep": 5})
+    assert resp["FunctionError"] == "Unhandled"
+    err = json.loads(body)
+    rid = resp["ResponseMetadata"]["RequestId"]
+    assert err == {"errorType": "Sandbox.Timedout", "errorMessage": f"RequestId: {rid} Error: Task timed out after 2.00 seconds"}
+    _, after = invoke(client, python_fn, {"n": 3})
+    assert json.loads(after)["calls"] == 1  # a new runtime process: module state is gone
+
+
+def test_runtime_exit_is_reported(client, python_fn):
+    resp, body = invoke(client, python_fn, {"exit": 3})
+    err = json.loads(body)
+    assert resp["FunctionError"] == "Unhandled"
+    assert err["errorType"] == "Runtime.ExitError"
+    assert err["errorMessage"].endswith("Error: Runtime exited with error: exit status 3")
+
+
+def test_init_error_is_returned_on_the_invoke(client, make_function):
+    name = make_function(client, Handler="missing.handler", zip_bytes=make_zip({"app.py": PYTHON}))["FunctionName"]
+    resp, body = invoke(client, name, {})
+    assert resp["FunctionError"] == "Unhandled"
+    assert json.loads(body)["errorType"] == "Runtime.ImportModuleError"
+
+
+def test_node_function(client, make_function):
+    name = make_function(client, Runtime="nodejs20.x", Handler="index.handler",
+                         zip_bytes=make_zip({"index.js": NODE}))["FunctionName"]
+    resp, body = invoke(client, name, {"n": 21})
+    assert json.loads(body) == {"doubled": 42, "fn": name, "memory": "128"}
+    resp, body = invoke(client, name, {"fail": True})
+    assert resp["FunctionError"] == "Unhandled"
+    assert json.loads(body)["errorType"] == "TypeError"
+
+
+def test_provided_runtime_bootstrap(client, make_function):
+    code = executable_zip({"bootstrap": BOOTSTRAP}, {"bootstrap"})
+    name = make_function(client, Runtime="provided.al2023", Handler="unused", zip_bytes=code)["FunctionName"]
+    _, body = invoke(client, name, {"x": [1, 2]})
+    assert json.loads(body) == {"custom": {"x": [1, 2]}}
+
+
+def test_alias_weights_route_statistically(client, make_function):
+    name = make_function(client, zip_bytes=make_zip({"app.py": PYTHON}), Publish=True)["FunctionName"]
+    client.update_function_configuration(FunctionName=name, Description="v2")
+    client.get_waiter("function_updated_v2").wait(FunctionName=name)
+    client.publish_version(FunctionName=name)
+    client.create_alias(FunctionName=name, Name="live", FunctionVersion="1",
+                        RoutingConfig={"AdditionalVersionWeights": {"2": 0.3}})
+    counts = collections.Counter(
+        client.invoke(FunctionName=name, Qualifier="live", Payload=b"{}")["ExecutedVersion"] for _ in range(200))
+    assert set(counts) == {"1", "2"}
+    # 200 draws at p = 0.3: mean 60, sd ≈ 6.5; ±4 sd
+    assert 34 <= counts["2"] <= 86, counts
+
+
+def test_reserved_concurrency_zero_throttles_before_running(client, python_fn):
+    client.put_function_concurrency(FunctionName=python_fn, ReservedConcurrentExecutions=0)
+    with pytest.raises(ClientError) as e:
+        client.invoke(FunctionName=python_fn, Payload=b"{}")
+    assert e.value.response["Error"]["Code"] == "TooManyRequestsException"
+    assert e.value.response["ResponseMetadata"]["HTTPStatusCode"] == 429
+    assert e.value.response["Reason"] == "ReservedFunctionConcurrentInvocationLimitExceeded"
+    client.delete_function_concurrency(FunctionName=python_fn)
+    assert client.invoke(FunctionName=python_fn, Payload=b"{}")["StatusCode"] == 200
+
+
+def test_dry_run_and_bad_payloads(client, python_fn):
+    assert client.invoke(FunctionName=python_fn, InvocationType="DryRun")["StatusCode"] == 204
+    with pytest.raises(ClientError) as e:
+        client.invoke(FunctionName=python_fn, Payload=b"{not json")
+    assert e.value.response["Error"]["Code"] == "InvalidRequestContentException"
+    with pytest.raises(ClientError) as e:
+        client.invoke(FunctionName=python_fn, Payload=b'"' + b"x" * 6_291_456 + b'"')
+    assert e.value.response["Error"]["Code"] == "RequestEntityTooLargeException"
+    assert e.value.response["ResponseMetadata"]["HTTPStatusCode"] == 413
+    with pytest.raises(ClientError) as e:
+        client.invoke(FunctionName=unique_name(), Payload=b"{}")
+    assert e.value.response["Error"]["Code"] == "ResourceNotFoundException"
