@@ -4,7 +4,10 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <spawn.h>
+#include <signal.h>
+#include <string.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -44,10 +47,28 @@ done:
     return rc;
 }
 
-int nimbus_try_wait(pid_t pid, int *status) {
-    pid_t r = waitpid(pid, status, WNOHANG);
-    if (r == 0) return 0;
-    if (r < 0) return -errno;
+#ifndef P_PIDFD
+#define P_PIDFD 3
+#endif
+
+int nimbus_pidfd_open(pid_t pid) {
+    long fd = syscall(SYS_pidfd_open, pid, 0);
+    if (fd < 0) return -errno;
+    fcntl((int)fd, F_SETFD, FD_CLOEXEC);
+    return (int)fd;
+}
+
+int nimbus_pidfd_signal(int pidfd, int sig) {
+    return syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0) == 0 ? 0 : -errno;
+}
+
+int nimbus_pidfd_try_reap(int pidfd, int *status) {
+    siginfo_t info;
+    memset(&info, 0, sizeof info);
+    if (waitid((idtype_t)P_PIDFD, (id_t)pidfd, &info, WEXITED | WNOHANG) != 0) return -errno;
+    if (info.si_pid == 0) return 0;
+    /* Re-encode as a wait status: exit code in bits 8-15, or the terminating signal in bits 0-6. */
+    *status = info.si_code == CLD_EXITED ? (info.si_status & 0xff) << 8 : (info.si_status & 0x7f);
     return 1;
 }
 

@@ -73,16 +73,17 @@ public struct BubblewrapDriver: Sendable {
             close(info[0])
             close(block[1])
         }
-        let infoFD = info[0]
-        guard let initPid = await Self.readChildPid(infoFD) else {
-            kill(pid, SIGKILL)
-            var status: Int32 = 0
-            waitpid(pid, &status, 0)
-            throw SandboxError(description: "bwrap exited before the sandbox started (status \(status))")
+        // pidfds from here on: the launcher is our (possibly exited, unreaped) child, and the sandbox's
+        // pid 1 is alive and blocked until we release it, so neither pid can have been reused yet.
+        let processes = SandboxProcesses(launcher: nimbus_pidfd_open(pid))
+        guard let initPid = await Self.readChildPid(info[0]) else {
+            processes.kill()
+            throw SandboxError(description: "bwrap exited before the sandbox started")
         }
+        processes.adopt(initPidfd: nimbus_pidfd_open(initPid))
         let listener = nimbus_listen_in_netns_of(initPid, Int32(spec.runtimeAPIPort))
         guard listener >= 0 else {
-            Self.killSandbox(launcher: pid, initPid: initPid)
+            processes.kill()
             throw SandboxError(description: "Runtime API listener in the sandbox netns: errno \(-listener)")
         }
         let server: RuntimeAPIServer
@@ -90,12 +91,12 @@ public struct BubblewrapDriver: Sendable {
             server = try await RuntimeAPIServer.adopt(listeningSocket: listener, endpoint: endpoint)
         } catch {
             close(listener)
-            Self.killSandbox(launcher: pid, initPid: initPid)
+            processes.kill()
             throw error
         }
         var go: UInt8 = 1
         _ = write(block[1], &go, 1)
-        return BubblewrapSandbox(spec: spec, cgroup: cgroup, server: server, launcherPid: pid, initPid: initPid)
+        return BubblewrapSandbox(spec: spec, cgroup: cgroup, server: server, processes: processes, initPid: initPid)
     }
 
     /// Reads bwrap's `{"child-pid": N}` from the info pipe (blocking, off the cooperative pool).
@@ -119,14 +120,6 @@ public struct BubblewrapDriver: Sendable {
         guard let key = text.range(of: "\"child-pid\"") else { return nil }
         let digits = text[key.upperBound...].drop { !$0.isNumber }.prefix { $0.isNumber }
         return pid_t(digits)
-    }
-
-    static func killSandbox(launcher: pid_t, initPid: pid_t) {
-        Foundation.kill(initPid, SIGKILL)
-        Foundation.kill(launcher, SIGKILL)
-        var status: Int32 = 0
-        waitpid(launcher, &status, 0)
-        waitpid(initPid, &status, 0)
     }
 
     static func withCStrings<R>(_ strings: [String], _ body: (UnsafePointer<UnsafeMutablePointer<CChar>?>) -> R) -> R {

@@ -10,30 +10,27 @@ public final class BubblewrapSandbox: Sendable {
     public let cgroup: CgroupV1
     /// Its Runtime API.
     public let server: RuntimeAPIServer
-    /// The outer bwrap process (our child).
-    let launcherPid: pid_t
-    /// The sandbox's pid 1, as the host sees it.
+    /// The outer bwrap and the sandbox's pid 1, held by pidfd.
+    let processes: SandboxProcesses
+    /// The sandbox's pid 1, as the host sees it (for diagnostics).
     public let initPid: pid_t
 
-    init(spec: SandboxSpec, cgroup: CgroupV1, server: RuntimeAPIServer, launcherPid: pid_t, initPid: pid_t) {
+    init(spec: SandboxSpec, cgroup: CgroupV1, server: RuntimeAPIServer, processes: SandboxProcesses, initPid: pid_t) {
         self.spec = spec
         self.cgroup = cgroup
         self.server = server
-        self.launcherPid = launcherPid
+        self.processes = processes
         self.initPid = initPid
     }
 
-    /// The outer bwrap's exit status once it has exited (the runtime is gone then), else nil.
-    public func exitStatus() -> Int32? {
-        var status: Int32 = 0
-        return nimbus_try_wait(launcherPid, &status) == 1 ? status : nil
-    }
+    /// The outer bwrap's wait status once it has exited (the runtime is gone then), else nil.
+    public func exitStatus() -> Int32? { processes.exitStatus() }
 
     /// Kills everything in the sandbox (killing pid 1 ends its pid namespace), reaps, removes the cgroups
     /// and closes the listener. Returns whether the cgroups could be removed.
     @discardableResult
     public func stop() async -> Bool {
-        BubblewrapDriver.killSandbox(launcher: launcherPid, initPid: initPid)
+        processes.kill()
         await server.close()
         return cgroup.remove()
     }

@@ -23,8 +23,16 @@ int nimbus_spawn(const char *path, char *const argv[], const int *sources, const
 /// the raw BPF program, positioned at offset 0, for `bwrap --seccomp FD`. -errno on failure.
 int nimbus_seccomp_filter_fd(void);
 
-/// waitpid(pid, WNOHANG) → 0 still running, 1 exited (status stored), -errno on error.
-int nimbus_try_wait(pid_t pid, int *status);
+/// A pidfd for `pid` (close-on-exec): signals and waits through it can never reach a process that later
+/// reuses the pid. Returns the fd or -errno.
+int nimbus_pidfd_open(pid_t pid);
+
+/// Sends `sig` through a pidfd. 0 or -errno (ESRCH once the process is gone).
+int nimbus_pidfd_signal(int pidfd, int sig);
+
+/// Reaps the process behind `pidfd` if it is our child and has exited: 1 reaped (status stored),
+/// 0 still running, -errno otherwise (ECHILD: not ours to reap, or already reaped).
+int nimbus_pidfd_try_reap(int pidfd, int *status);
 
 /// pipe2(fds, O_CLOEXEC). 0 or -errno.
 int nimbus_pipe(int fds[2]);
