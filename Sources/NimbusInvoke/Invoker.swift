@@ -20,6 +20,8 @@ public actor Invoker: InvocationHandler {
         public var firstUID: UInt32 = 61_000
         /// How many uids to cycle through.
         public var uidCount: UInt32 = 4000
+        /// Invocations that may wait for a sandbox when the memory budget is full (then 429).
+        public var queueCapacity: Int = 1000
 
         /// Defaults.
         public init() {}
@@ -58,6 +60,8 @@ public actor Invoker: InvocationHandler {
     var memoryInUse = 0
     var tick: UInt64 = 0
     var nextUID: UInt32 = 0
+    /// Invocations waiting for a sandbox, first come first served.
+    var waiting: [CheckedContinuation<Void, Never>] = []
 
     /// Creates the invoker.
     public init(
@@ -80,7 +84,21 @@ public actor Invoker: InvocationHandler {
         let functionId = "\(key.account)/\(key.region)/\(key.function)"
         let reserved = target.function.reservedConcurrency
         await reapIdle()
-        let decision = PoolScheduler.schedule(
+        while true {
+            let decision = schedule(key, target, functionId: functionId, reserved: reserved)
+            if case .enqueue = decision {
+                await withCheckedContinuation { waiting.append($0) }
+                continue
+            }
+            return try await dispatch(decision, key, target, payload, requestId, clientContext, functionId, reserved)
+        }
+    }
+
+    private func schedule(_ key: Key, _ target: InvocationTarget, functionId: String, reserved: Int?)
+        -> PoolScheduler.Decision<ObjectIdentifier>
+    {
+        let version = target.version
+        return PoolScheduler.schedule(
             PoolScheduler.Snapshot(
                 idle: (idle[key] ?? []).map { .init(id: ObjectIdentifier($0.warm), lastUsed: $0.lastUsed, memory: $0.warm.memory) },
                 idleElsewhere: idle.filter { $0.key != key }.flatMap { $0.value }.map {
@@ -90,7 +108,14 @@ public actor Invoker: InvocationHandler {
                 unreservedInFlight: unreservedInFlight[key.account, default: 0],
                 unreservedLimit: target.unreservedLimit,
                 memoryInUse: memoryInUse, memoryBudget: configuration.memoryBudgetMB, sandboxMemory: version.memorySize,
-                queued: 0, queueCapacity: 0))
+                queued: waiting.count, queueCapacity: configuration.queueCapacity))
+    }
+
+    private func dispatch(
+        _ decision: PoolScheduler.Decision<ObjectIdentifier>, _ key: Key, _ target: InvocationTarget,
+        _ payload: [UInt8], _ requestId: String, _ clientContext: String?, _ functionId: String, _ reserved: Int?
+    ) async throws -> InvocationResult {
+        let version = target.version
         let warm: Warm
         switch decision {
         case .throttle(let reason):
@@ -113,6 +138,7 @@ public actor Invoker: InvocationHandler {
             } catch {
                 finish(functionId, key.account, reserved: reserved)
                 memoryInUse -= version.memorySize
+                wakeOne()
                 throw error
             }
             return await run(warm, target, payload, requestId, clientContext, functionId, reserved)
@@ -142,7 +168,13 @@ public actor Invoker: InvocationHandler {
             memoryInUse -= warm.memory
             await warm.sandbox.stop()
         }
+        wakeOne()
         return result
+    }
+
+    /// A sandbox became free (idle or gone): the longest-waiting invocation schedules again.
+    private func wakeOne() {
+        if !waiting.isEmpty { waiting.removeFirst().resume() }
     }
 
     private func finish(_ functionId: String, _ account: String, reserved: Int?) {

@@ -182,3 +182,20 @@ def test_dry_run_and_bad_payloads(client, python_fn):
     with pytest.raises(ClientError) as e:
         client.invoke(FunctionName=unique_name(), Payload=b"{}")
     assert e.value.response["Error"]["Code"] == "ResourceNotFoundException"
+
+
+def test_200_concurrent_invocations_all_answered(nimbus, alice, make_function):
+    import concurrent.futures
+
+    name = make_function(nimbus.client(alice), zip_bytes=make_zip({"app.py": PYTHON}))["FunctionName"]
+    client = nimbus.client(alice, max_pool_connections=200)
+
+    def call(i):
+        resp = client.invoke(FunctionName=name, Payload=json.dumps({"i": i}))
+        return resp["StatusCode"], resp.get("FunctionError"), json.loads(resp["Payload"].read())["event"]["i"]
+
+    with concurrent.futures.ThreadPoolExecutor(max_workers=200) as pool:
+        results = list(pool.map(call, range(200)))
+    assert [r[0] for r in results] == [200] * 200
+    assert all(r[1] is None for r in results)
+    assert [r[2] for r in results] == list(range(200))
