@@ -141,6 +141,7 @@ let package = Package(
                 "NimbusServer",
                 "NimbusStore",
                 "NimbusModel",
+                "NimbusInvoke",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],

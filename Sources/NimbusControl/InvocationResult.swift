@@ -6,6 +6,8 @@ public struct InvocationResult: Sendable {
     public var functionError: String?
     /// `X-Amz-Executed-Version`.
     public var executedVersion: String
+    /// The invocation's log (START, function output, END, REPORT).
+    public var log: [UInt8] = []
 
     /// Creates a result.
     public init(body: [UInt8], functionError: String?, executedVersion: String) {

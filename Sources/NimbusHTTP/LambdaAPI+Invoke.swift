@@ -38,6 +38,9 @@ extension LambdaAPI {
             target, payload: payload, requestId: r.requestId, clientContext: clientContext)
         var headers = [("X-Amz-Executed-Version", result.executedVersion)]
         if let error = result.functionError { headers.append(("X-Amz-Function-Error", error)) }
+        if r.header("x-amz-log-type") == "Tail" {
+            headers.append(("X-Amz-Log-Result", Data(result.log.suffix(4096)).base64EncodedString()))
+        }
         return APIResult(status: 200, body: nil, raw: result.body, headers: headers)
     }
 

@@ -54,6 +54,7 @@ public actor Invoker: InvocationHandler {
     let registry: RuntimeRegistry
     let taskDirectory: @Sendable (VersionRecord) -> String
     let configuration: Configuration
+    let logs: FunctionLogs?
     var idle: [Key: [(warm: Warm, lastUsed: UInt64, since: ContinuousClock.Instant)]] = [:]
     var functionInFlight: [String: Int] = [:]
     var unreservedInFlight: [String: Int] = [:]
@@ -66,8 +67,9 @@ public actor Invoker: InvocationHandler {
     /// Creates the invoker.
     public init(
         driver: BubblewrapDriver, registry: RuntimeRegistry, configuration: Configuration = Configuration(),
-        taskDirectory: @escaping @Sendable (VersionRecord) -> String
+        logs: FunctionLogs? = nil, taskDirectory: @escaping @Sendable (VersionRecord) -> String
     ) {
+        self.logs = logs
         self.driver = driver
         self.registry = registry
         self.configuration = configuration
@@ -157,10 +159,18 @@ public actor Invoker: InvocationHandler {
             requestId: requestId, payload: payload,
             deadlineMs: Int64((Date().timeIntervalSince1970 + Double(timeout)) * 1000),
             invokedFunctionArn: target.invokedArn, clientContext: clientContext)
+        let initOutput = warm.sandbox.output.take()
+        let started = ContinuousClock.now
         let outcome = await warm.session.run(invocation, timeout: .seconds(timeout))
+        let duration = ContinuousClock.now - started
         finish(functionId, warm.key.account, reserved: reserved)
-        let (result, reusable) = SandboxSession.result(
+        var (result, reusable) = SandboxSession.result(
             outcome, requestId: requestId, timeout: timeout, version: target.executedVersion)
+        result.log = InvocationLog.compose(
+            requestId: requestId, version: target.executedVersion, initOutput: initOutput,
+            output: warm.sandbox.output.take(), duration: duration, memorySize: warm.memory,
+            maxMemoryBytes: warm.sandbox.cgroup.maxMemoryBytes, initDuration: warm.session.takeInitDuration())
+        logs?.append(result.log, account: warm.key.account, region: warm.key.region, function: warm.key.function)
         if reusable {
             tick += 1
             idle[warm.key, default: []].append((warm, tick, .now))

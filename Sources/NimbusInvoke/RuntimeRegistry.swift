@@ -34,7 +34,7 @@ public struct RuntimeRegistry: Sendable {
         if let pythonRuntime {
             launches["python3.11"] = Launch(
                 runtimeDirectory: pythonRuntime, command: ["/usr/bin/python3", "-m", "awslambdaric", "{handler}"],
-                environment: ["PYTHONPATH": "/var/runtime:/var/task"], managed: true)
+                environment: ["PYTHONPATH": "/var/runtime:/var/task", "PYTHONUNBUFFERED": "1"], managed: true)
         }
         if let nodeRuntime {
             launches["nodejs20.x"] = Launch(

@@ -17,6 +17,10 @@ final class SandboxSession: Sendable {
 
     private let cgroup: CgroupV1
     private let cpuQuota: Int
+    /// When the sandbox was started and when its runtime first asked for work (Init Duration).
+    private let startedAt = ContinuousClock.now
+    private let initDuration = Mutex<Duration?>(nil)
+    private let initReported = Mutex(false)
     private let initError = Mutex<(body: [UInt8], type: String?)?>(nil)
     private let parts = Mutex<(sandbox: BubblewrapSandbox, endpoint: RuntimeEndpoint)?>(nil)
 
@@ -32,7 +36,10 @@ final class SandboxSession: Sendable {
     /// Runtime events: readiness applies the Lambda CPU share; an init error is remembered.
     func handle(_ event: RuntimeEvent) {
         switch event {
-        case .ready: try? cgroup.setCPUQuota(cpuQuota)
+        case .ready:
+            let elapsed = ContinuousClock.now - startedAt
+            initDuration.withLock { $0 = elapsed }
+            try? cgroup.setCPUQuota(cpuQuota)
         case .initError(let body, let type): initError.withLock { $0 = (body, type) }
         }
     }
@@ -43,7 +50,14 @@ final class SandboxSession: Sendable {
         return await withTaskGroup(of: Outcome?.self) { group in
             group.addTask { .runtime(await endpoint.invoke(invocation)) }
             group.addTask {
-                try? await Task.sleep(for: timeout)
+                // Initialisation has its own limit (Lambda's 10 s); the function's timeout starts once the
+                // runtime is ready, so a cold start under load does not eat the function's time.
+                let initDeadline = ContinuousClock.now + .seconds(10)
+                while !self.isReady, ContinuousClock.now < initDeadline, !Task.isCancelled {
+                    try? await Task.sleep(for: .milliseconds(5))
+                }
+                if Task.isCancelled { return nil }
+                if self.isReady { try? await Task.sleep(for: timeout) }
                 return Task.isCancelled ? nil : .timedOut
             }
             group.addTask {
@@ -62,6 +76,17 @@ final class SandboxSession: Sendable {
             endpoint.abandon(invocation.requestId)
             group.cancelAll()
             return first ?? .timedOut
+        }
+    }
+
+    /// Whether the runtime has asked for work at least once.
+    var isReady: Bool { initDuration.withLock { $0 != nil } }
+
+    /// The init duration, reported once (on the cold start's invocation).
+    func takeInitDuration() -> Duration? {
+        initReported.withLock { reported in
+            defer { reported = true }
+            return reported ? nil : initDuration.withLock { $0 }
         }
     }
 

@@ -46,10 +46,12 @@ public struct BubblewrapDriver: Sendable {
         guard seccomp >= 0 else { throw SandboxError(description: "seccomp filter: errno \(-seccomp)") }
         var info: [Int32] = [0, 0]
         var block: [Int32] = [0, 0]
-        guard nimbus_pipe(&info) == 0, nimbus_pipe(&block) == 0 else {
+        var output: [Int32] = [0, 0]
+        guard nimbus_pipe(&info) == 0, nimbus_pipe(&block) == 0, nimbus_pipe(&output) == 0 else {
             close(seccomp)
             throw SandboxError(description: "pipe: errno \(errno)")
         }
+        let log = SandboxOutput(fd: output[0])
         var argv = [shim]
         for file in cgroup.taskFiles { argv += ["-t", file] }
         for fd in [BubblewrapCommand.FD.seccomp, BubblewrapCommand.FD.info, BubblewrapCommand.FD.block] {
@@ -57,16 +59,18 @@ public struct BubblewrapDriver: Sendable {
         }
         argv += ["-u", String(spec.hostUID), "-g", String(spec.hostGID), "--", bwrap]
         argv += BubblewrapCommand.arguments(spec)
-        let sources = [seccomp, info[1], block[0]]
-        let targets = [BubblewrapCommand.FD.seccomp, BubblewrapCommand.FD.info, BubblewrapCommand.FD.block]
+        // stdout and stderr of bwrap and the runtime go to one pipe, read by SandboxOutput.
+        let sources = [seccomp, info[1], block[0], output[1], output[1]]
+        let targets = [BubblewrapCommand.FD.seccomp, BubblewrapCommand.FD.info, BubblewrapCommand.FD.block, 1, 2]
         var pid: pid_t = 0
         let rc = Self.withCStrings(argv) { cArgs in
             nimbus_spawn(shim, cArgs, sources, targets, Int32(sources.count), &pid)
         }
-        for fd in sources { close(fd) }
+        for fd in Set(sources) { close(fd) }
         guard rc == 0 else {
             close(info[0])
             close(block[1])
+            log.close()
             throw SandboxError(description: "posix_spawn \(shim): errno \(rc)")
         }
         defer {
@@ -78,12 +82,14 @@ public struct BubblewrapDriver: Sendable {
         let processes = SandboxProcesses(launcher: nimbus_pidfd_open(pid))
         guard let initPid = await Self.readChildPid(info[0]) else {
             processes.kill()
+            log.close()
             throw SandboxError(description: "bwrap exited before the sandbox started")
         }
         processes.adopt(initPidfd: nimbus_pidfd_open(initPid))
         let listener = nimbus_listen_in_netns_of(initPid, Int32(spec.runtimeAPIPort))
         guard listener >= 0 else {
             processes.kill()
+            log.close()
             throw SandboxError(description: "Runtime API listener in the sandbox netns: errno \(-listener)")
         }
         let server: RuntimeAPIServer
@@ -92,11 +98,13 @@ public struct BubblewrapDriver: Sendable {
         } catch {
             close(listener)
             processes.kill()
+            log.close()
             throw error
         }
         var go: UInt8 = 1
         _ = write(block[1], &go, 1)
-        return BubblewrapSandbox(spec: spec, cgroup: cgroup, server: server, processes: processes, initPid: initPid)
+        return BubblewrapSandbox(
+            spec: spec, cgroup: cgroup, server: server, processes: processes, output: log, initPid: initPid)
     }
 
     /// Reads bwrap's `{"child-pid": N}` from the info pipe (blocking, off the cooperative pool).

@@ -14,12 +14,18 @@ public final class BubblewrapSandbox: Sendable {
     let processes: SandboxProcesses
     /// The sandbox's pid 1, as the host sees it (for diagnostics).
     public let initPid: pid_t
+    /// What the runtime writes to stdout and stderr.
+    public let output: SandboxOutput
 
-    init(spec: SandboxSpec, cgroup: CgroupV1, server: RuntimeAPIServer, processes: SandboxProcesses, initPid: pid_t) {
+    init(
+        spec: SandboxSpec, cgroup: CgroupV1, server: RuntimeAPIServer, processes: SandboxProcesses,
+        output: SandboxOutput, initPid: pid_t
+    ) {
         self.spec = spec
         self.cgroup = cgroup
         self.server = server
         self.processes = processes
+        self.output = output
         self.initPid = initPid
     }
 
@@ -31,6 +37,7 @@ public final class BubblewrapSandbox: Sendable {
     @discardableResult
     public func stop() async -> Bool {
         processes.kill()
+        output.close()
         await server.close()
         return cgroup.remove()
     }

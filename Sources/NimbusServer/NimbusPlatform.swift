@@ -28,6 +28,11 @@ public struct NimbusPlatform: Sendable {
         self.store = try SQLiteStore(path: configuration.databasePath)
     }
 
+    /// Where function logs live under a data directory.
+    public static func functionLogs(dataDirectory: URL) -> FunctionLogs {
+        FunctionLogs(directory: dataDirectory.appendingPathComponent("logs"))
+    }
+
     /// Opens only the store, for the `accounts` commands.
     public static func openStore(dataDirectory: URL) throws -> SQLiteStore {
         try FileManager.default.createDirectory(at: dataDirectory, withIntermediateDirectories: true)
@@ -69,7 +74,8 @@ public struct NimbusPlatform: Sendable {
         let authenticator = Authenticator { accessKeyId in
             try await store.accessKey(id: accessKeyId).map { ($0.secretAccessKey, $0.accountId) }
         }
-        let invoker = Self.makeInvoker(control: control, logger: logger)
+        let logs = FunctionLogs(directory: configuration.dataDirectory.appendingPathComponent("logs"))
+        let invoker = Self.makeInvoker(control: control, logs: logs, logger: logger)
         if invoker != nil { Self.makeTraversable(configuration.codeDirectory, logger: logger) }
         let responder = APIResponder(
             control: control, authenticator: authenticator, codeSigner: signer, invoker: invoker)
@@ -110,7 +116,7 @@ public struct NimbusPlatform: Sendable {
     }
 
     /// The warm pool, when this machine can run sandboxes (root, bubblewrap, cgroup v1, the spawn shim).
-    static func makeInvoker(control: ControlPlane, logger: Logger) -> Invoker? {
+    static func makeInvoker(control: ControlPlane, logs: FunctionLogs, logger: Logger) -> Invoker? {
         let exe = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
         let shim = URL(fileURLWithPath: exe).deletingLastPathComponent().appendingPathComponent("nimbus-spawn").path
         guard getuid() == 0, FileManager.default.isExecutableFile(atPath: "/usr/bin/bwrap"),
@@ -131,7 +137,7 @@ public struct NimbusPlatform: Sendable {
             pythonRuntime: runtimeDirectory("NIMBUS_PYTHON_RUNTIME", "/opt/nimbus/runtimes/python"),
             nodeRuntime: runtimeDirectory("NIMBUS_NODE_RUNTIME", "/opt/nimbus/runtimes/node"))
         for warning in registry.warnings { logger.warning("\(warning)") }
-        return Invoker(driver: BubblewrapDriver(shim: shim), registry: registry) { version in
+        return Invoker(driver: BubblewrapDriver(shim: shim), registry: registry, logs: logs) { version in
             control.taskDirectory(for: version)
         }
     }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Logging
+import NimbusInvoke
 import NimbusServer
 import NimbusModel
 import NimbusStore
@@ -11,7 +12,7 @@ struct Nimbus: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "nimbus",
         abstract: "A self-hosted, AWS-Lambda-compatible code execution service.",
-        subcommands: [Serve.self, Accounts.self])
+        subcommands: [Serve.self, Accounts.self, Logs.self])
 }
 
 /// `nimbus serve`.
@@ -98,4 +99,35 @@ func printJSON(_ value: some Encodable) throws {
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.sortedKeys]
     print(String(decoding: try encoder.encode(value), as: UTF8.self))
+}
+
+/// `nimbus logs FUNCTION [--follow]`: a function's invocation logs (START / output / END / REPORT).
+struct Logs: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Print a function's invocation logs.")
+    @Argument(help: "Function name.") var function: String
+    @Option(name: .customLong("account-id"), help: "Owning account (needed when several accounts have the name).")
+    var accountId: String?
+    @Option(help: "Region.") var region = "us-east-1"
+    @Flag(help: "Keep printing new lines as they arrive.") var follow = false
+    @Option(name: .customLong("data-dir"), help: "Data directory.") var dataDir: String?
+
+    func run() async throws {
+        let logs = NimbusPlatform.functionLogs(dataDirectory: ServerConfiguration.dataDirectory(dataDir))
+        let accounts = try accountId.map { [$0] } ?? FileManager.default.contentsOfDirectory(atPath: logs.directory.path)
+        let files = accounts.map { logs.file(account: $0, region: region, function: function) }
+            .filter { FileManager.default.fileExists(atPath: $0.path) }
+        guard files.count == 1, let file = files.first else {
+            throw ValidationError(
+                files.isEmpty ? "no logs for \(function) in \(region)" : "several accounts have \(function); pass --account-id")
+        }
+        let handle = try FileHandle(forReadingFrom: file)
+        defer { try? handle.close() }
+        while true {
+            if let data = try handle.readToEnd(), !data.isEmpty {
+                FileHandle.standardOutput.write(data)
+            }
+            guard follow else { return }
+            try await Task.sleep(for: .milliseconds(250))
+        }
+    }
 }

@@ -28,6 +28,8 @@ def handler(event, context):
         time.sleep(event["sleep"])
     if event.get("exit"):
         sys.exit(event["exit"])
+    if event.get("say"):
+        print(event["say"])
     return {"event": event, "calls": state["calls"], "function": context.function_name,
             "version": context.function_version, "memory": context.memory_limit_in_mb,
             "requestId": context.aws_request_id, "arn": context.invoked_function_arn,
@@ -199,3 +201,28 @@ def test_200_concurrent_invocations_all_answered(nimbus, alice, make_function):
     assert [r[0] for r in results] == [200] * 200
     assert all(r[1] is None for r in results)
     assert [r[2] for r in results] == list(range(200))
+
+
+def test_log_tail_and_nimbus_logs(nimbus, client, alice, make_function):
+    import subprocess
+
+    name = make_function(client, zip_bytes=make_zip({"app.py": PYTHON}))["FunctionName"]
+    first = client.invoke(FunctionName=name, Payload=json.dumps({"say": "hello-cold"}), LogType="Tail")
+    rid = first["ResponseMetadata"]["RequestId"]
+    log = base64.b64decode(first["LogResult"]).decode()
+    assert f"START RequestId: {rid} Version: $LATEST\n" in log
+    assert "hello-cold\n" in log
+    assert f"END RequestId: {rid}\n" in log
+    report = next(line for line in log.splitlines() if line.startswith("REPORT"))
+    assert f"REPORT RequestId: {rid}\tDuration: " in report
+    assert "\tMemory Size: 128 MB\tMax Memory Used: " in report and "Billed Duration: " in report
+    assert "Init Duration: " in report  # cold start
+    warm = client.invoke(FunctionName=name, Payload=json.dumps({"say": "hello-warm"}), LogType="Tail")
+    warm_log = base64.b64decode(warm["LogResult"]).decode()
+    assert "hello-warm" in warm_log and "Init Duration" not in warm_log
+    assert "LogResult" not in client.invoke(FunctionName=name, Payload=b"{}")
+    out = subprocess.run(
+        [os.environ.get("NIMBUS_BIN", "nimbus"), "logs", name, "--account-id", alice.account_id,
+         "--data-dir", str(nimbus.data_dir)], capture_output=True, text=True, timeout=30)
+    assert out.returncode == 0, out.stderr
+    assert f"START RequestId: {rid}" in out.stdout and "hello-cold" in out.stdout and "hello-warm" in out.stdout
