@@ -247,7 +247,7 @@ public actor Invoker: InvocationHandler {
             environment: SandboxEnvironment.make(target: target, launch: launch, runtime: runtime),
             memoryMB: version.memorySize, ephemeralStorageMB: version.ephemeralStorage, pidsMax: 1024,
             hostUID: uid, hostGID: uid)
-        let session = SandboxSession(cgroup: CgroupV1(id: spec.id), cpuQuota: spec.cpuQuotaMicroseconds)
+        let session = SandboxSession(cgroup: driver.cgroup(for: spec.id), cpuQuota: spec.cpuQuotaMicroseconds)
         let endpoint = RuntimeEndpoint { session.handle($0) }
         do {
             let sandbox = try await driver.start(spec, endpoint: endpoint)

@@ -18,18 +18,27 @@ public struct BubblewrapDriver: Sendable {
     public let bwrap: String
     /// The cgroup mount root.
     public let cgroupRoot: String
+    /// This server's cgroup scope (`nimbus/<scope>/…`).
+    public let scope: String
 
     /// Creates a driver and makes this process a child subreaper, so sandbox processes are reaped here.
-    public init(shim: String, bwrap: String = "/usr/bin/bwrap", cgroupRoot: String = "/sys/fs/cgroup") {
+    public init(shim: String, scope: String, bwrap: String = "/usr/bin/bwrap", cgroupRoot: String = "/sys/fs/cgroup") {
         self.shim = shim
+        self.scope = scope
         self.bwrap = bwrap
         self.cgroupRoot = cgroupRoot
         _ = nimbus_become_subreaper()
     }
 
+    /// The cgroup a sandbox with this id gets.
+    public func cgroup(for id: String) -> CgroupV1 { CgroupV1(root: cgroupRoot, scope: scope, id: id) }
+
+    /// Kills and removes sandboxes a previous server of this scope left behind.
+    public func sweepStale() -> Int { CgroupV1.sweepStale(root: cgroupRoot, scope: scope) }
+
     /// Starts a sandbox whose Runtime API is served by `endpoint`.
     public func start(_ spec: SandboxSpec, endpoint: RuntimeEndpoint) async throws -> BubblewrapSandbox {
-        let cgroup = CgroupV1(root: cgroupRoot, id: spec.id)
+        let cgroup = cgroup(for: spec.id)
         try cgroup.create(memoryMB: spec.memoryMB, pidsMax: spec.pidsMax)
         do {
             return try await launch(spec, cgroup: cgroup, endpoint: endpoint)

@@ -8,13 +8,14 @@ public struct CgroupV1: Sendable {
 
     /// The cgroup mount root.
     public let root: String
-    /// Path below each controller, e.g. `nimbus/<id>`.
+    /// Path below each controller: `nimbus/<scope>/<id>`.
     public let path: String
 
-    /// Names the cgroup `nimbus/<id>` under `root`.
-    public init(root: String = "/sys/fs/cgroup", id: String) {
+    /// Names the cgroup `nimbus/<scope>/<id>` under `root`; the scope keeps servers on one machine
+    /// (different data directories) out of each other's sandboxes.
+    public init(root: String = "/sys/fs/cgroup", scope: String, id: String) {
         self.root = root
-        self.path = "nimbus/\(id)"
+        self.path = "nimbus/\(scope)/\(id)"
     }
 
     func directory(_ controller: String) -> String { "\(root)/\(controller)/\(path)" }
@@ -58,19 +59,19 @@ public struct CgroupV1: Sendable {
         (read("pids", "cgroup.procs") ?? "").split(separator: "\n").compactMap { Int32($0) }
     }
 
-    /// Removes sandboxes a previous `nimbus serve` left behind (killed with SIGKILL, say): kills what is
-    /// still in `nimbus/*` and removes the directories. Returns how many were found.
+    /// Removes sandboxes a previous `nimbus serve` of the same scope left behind (killed with SIGKILL, say):
+    /// kills what is still in `nimbus/<scope>/*` and removes the directories. Returns how many were found.
     @discardableResult
-    public static func sweepStale(root: String = "/sys/fs/cgroup") -> Int {
+    public static func sweepStale(root: String = "/sys/fs/cgroup", scope: String) -> Int {
         let ids = Set(
             controllers.flatMap { controller in
-                let parent = "\(root)/\(controller)/nimbus"
+                let parent = "\(root)/\(controller)/nimbus/\(scope)"
                 return ((try? FileManager.default.contentsOfDirectory(atPath: parent)) ?? []).filter {
                     FileManager.default.fileExists(atPath: "\(parent)/\($0)/tasks")
                 }
             })
         for id in ids {
-            let cgroup = CgroupV1(root: root, id: id)
+            let cgroup = CgroupV1(root: root, scope: scope, id: id)
             for pid in cgroup.pids { kill(pid, SIGKILL) }
             cgroup.remove()
         }

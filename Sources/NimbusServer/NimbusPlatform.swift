@@ -28,6 +28,13 @@ public struct NimbusPlatform: Sendable {
         self.store = try SQLiteStore(path: configuration.databasePath)
     }
 
+    /// The cgroup scope of this data directory: servers on other data directories never touch its sandboxes.
+    var cgroupScope: String {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in configuration.dataDirectory.path.utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
+        return String(hash, radix: 16)
+    }
+
     /// Where function logs live under a data directory.
     public static func functionLogs(dataDirectory: URL) -> FunctionLogs {
         FunctionLogs(directory: dataDirectory.appendingPathComponent("logs"))
@@ -75,7 +82,7 @@ public struct NimbusPlatform: Sendable {
             try await store.accessKey(id: accessKeyId).map { ($0.secretAccessKey, $0.accountId) }
         }
         let logs = FunctionLogs(directory: configuration.dataDirectory.appendingPathComponent("logs"))
-        let invoker = Self.makeInvoker(control: control, logs: logs, logger: logger)
+        let invoker = Self.makeInvoker(control: control, logs: logs, scope: cgroupScope, logger: logger)
         if invoker != nil { Self.makeTraversable(configuration.codeDirectory, logger: logger) }
         let responder = APIResponder(
             control: control, authenticator: authenticator, codeSigner: signer, invoker: invoker)
@@ -116,7 +123,7 @@ public struct NimbusPlatform: Sendable {
     }
 
     /// The warm pool, when this machine can run sandboxes (root, bubblewrap, cgroup v1, the spawn shim).
-    static func makeInvoker(control: ControlPlane, logs: FunctionLogs, logger: Logger) -> Invoker? {
+    static func makeInvoker(control: ControlPlane, logs: FunctionLogs, scope: String, logger: Logger) -> Invoker? {
         let exe = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
         let shim = URL(fileURLWithPath: exe).deletingLastPathComponent().appendingPathComponent("nimbus-spawn").path
         guard getuid() == 0, FileManager.default.isExecutableFile(atPath: "/usr/bin/bwrap"),
@@ -126,7 +133,8 @@ public struct NimbusPlatform: Sendable {
             logger.warning("Invoke is disabled: sandboxes need root, /usr/bin/bwrap, cgroup v1 and \(shim)")
             return nil
         }
-        let stale = CgroupV1.sweepStale()
+        let driver = BubblewrapDriver(shim: shim, scope: scope)
+        let stale = driver.sweepStale()
         if stale > 0 { logger.notice("removed \(stale) sandbox(es) left by a previous run") }
         let environment = ProcessInfo.processInfo.environment
         func runtimeDirectory(_ variable: String, _ fallback: String) -> String? {
@@ -137,7 +145,7 @@ public struct NimbusPlatform: Sendable {
             pythonRuntime: runtimeDirectory("NIMBUS_PYTHON_RUNTIME", "/opt/nimbus/runtimes/python"),
             nodeRuntime: runtimeDirectory("NIMBUS_NODE_RUNTIME", "/opt/nimbus/runtimes/node"))
         for warning in registry.warnings { logger.warning("\(warning)") }
-        return Invoker(driver: BubblewrapDriver(shim: shim), registry: registry, logs: logs) { version in
+        return Invoker(driver: driver, registry: registry, logs: logs) { version in
             control.taskDirectory(for: version)
         }
     }

@@ -68,7 +68,7 @@ struct BubblewrapSandboxTests {
                 "PATH": "/usr/bin:/bin", "LAMBDA_TASK_ROOT": "/var/task",
             ],
             memoryMB: 256, pidsMax: 64, hostUID: 61_000, hostGID: 61_000)
-        let sandbox = try await BubblewrapDriver(shim: spawnShim).start(spec, endpoint: endpoint)
+        let sandbox = try await BubblewrapDriver(shim: spawnShim, scope: "tests").start(spec, endpoint: endpoint)
         var iterator = events.makeAsyncIterator()
         #expect(await iterator.next() == .ready)
         let outcome = await endpoint.invoke(
@@ -95,7 +95,7 @@ struct BubblewrapSandboxTests {
         #expect(!sandbox.cgroup.pids.isEmpty)
         let removed = await sandbox.stop()
         #expect(removed)
-        #expect(!FileManager.default.fileExists(atPath: "/sys/fs/cgroup/memory/nimbus/\(id)"))
+        #expect(!FileManager.default.fileExists(atPath: "/sys/fs/cgroup/memory/nimbus/tests/\(id)"))
         await hostService.close()
     }
 
@@ -111,7 +111,7 @@ struct BubblewrapSandboxTests {
             id: "oom-\(UInt32.random(in: 0...UInt32.max))", taskDirectory: task.path, command: ["/var/task/hog"],
             environment: ["PATH": "/usr/bin:/bin"], memoryMB: 64, ephemeralStorageMB: 512, pidsMax: 16,
             hostUID: 61_000, hostGID: 61_000)
-        let sandbox = try await BubblewrapDriver(shim: spawnShim).start(spec, endpoint: RuntimeEndpoint())
+        let sandbox = try await BubblewrapDriver(shim: spawnShim, scope: "tests").start(spec, endpoint: RuntimeEndpoint())
         var oom = 0
         for _ in 0..<100 where oom == 0 {
             try await Task.sleep(for: .milliseconds(50))

@@ -36,7 +36,7 @@ struct NodeSandboxTests {
                 "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "512", "PATH": "/usr/bin:/bin", "HOME": "/tmp",
             ],
             memoryMB: 512, pidsMax: 64, hostUID: 61_002, hostGID: 61_002)
-        let sandbox = try await BubblewrapDriver(shim: spawnShim).start(spec, endpoint: endpoint)
+        let sandbox = try await BubblewrapDriver(shim: spawnShim, scope: "tests").start(spec, endpoint: endpoint)
         var iterator = events.makeAsyncIterator()
         #expect(await iterator.next() == .ready)
         let deadline = Int64(Date().timeIntervalSince1970 * 1000) + 5000

@@ -38,7 +38,7 @@ struct PythonSandboxTests {
                 "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "256", "PATH": "/usr/bin:/bin", "HOME": "/tmp",
             ],
             memoryMB: 256, pidsMax: 64, hostUID: 61_001, hostGID: 61_001)
-        let sandbox = try await BubblewrapDriver(shim: spawnShim).start(spec, endpoint: endpoint)
+        let sandbox = try await BubblewrapDriver(shim: spawnShim, scope: "tests").start(spec, endpoint: endpoint)
         var iterator = events.makeAsyncIterator()
         #expect(await iterator.next() == .ready)
         for n in 1...3 {

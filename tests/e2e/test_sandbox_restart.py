@@ -1,0 +1,67 @@
+"""A nimbus serve killed with SIGKILL leaves no sandbox processes, and its restart leaves no cgroups."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+
+from e2e_helpers import make_zip, role_arn
+
+pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="sandboxes need root (CI runs as root)")
+
+
+def cgroup_scope(data_dir: Path) -> str:
+    """The server's cgroup scope: FNV-1a of the data directory's path, as NimbusPlatform computes it."""
+    h = 0xCBF29CE484222325
+    for b in str(data_dir.resolve()).encode():
+        h = ((h ^ b) * 0x100000001B3) & 0xFFFFFFFFFFFFFFFF
+    return format(h, "x")
+
+
+def sandboxes(scope: str) -> list[str]:
+    parent = Path(f"/sys/fs/cgroup/pids/nimbus/{scope}")
+    return [p.name for p in parent.iterdir() if p.is_dir()] if parent.exists() else []
+
+
+def processes_running(marker: str) -> list[int]:
+    found = []
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            if marker.encode() in Path(f"/proc/{pid}/cmdline").read_bytes():
+                found.append(int(pid))
+        except OSError:
+            pass
+    return found
+
+
+def test_sigkill_leaves_no_strays_and_restart_sweeps(server_factory, tmp_path):
+    for directory in [tmp_path, *tmp_path.parents]:
+        if str(directory) != "/":
+            os.chmod(directory, os.stat(directory).st_mode | 0o111)  # sandbox uids must reach the code
+    server = server_factory()
+    alice = server.accounts["alice"]
+    client = server.client(alice)
+    module = f"probe_{uuid.uuid4().hex}"
+    client.create_function(FunctionName="probe", Runtime="python3.12", Handler=f"{module}.handler",
+                           Role=role_arn(alice.account_id),
+                           Code={"ZipFile": make_zip({f"{module}.py": "def handler(e, c):\n    return e\n"})})
+    assert json.loads(client.invoke(FunctionName="probe", Payload=b'{"a":1}')["Payload"].read()) == {"a": 1}
+    scope = cgroup_scope(server.data_dir)
+    assert processes_running(module), "the warm sandbox runs the probe module"
+    assert len(sandboxes(scope)) == 1
+
+    server.kill()  # SIGKILL: no graceful shutdown
+    deadline = time.time() + 10
+    while processes_running(module) and time.time() < deadline:
+        time.sleep(0.1)
+    assert not processes_running(module), "bwrap --die-with-parent takes the sandbox down with the server"
+
+    restarted = server_factory.restart(server)
+    assert sandboxes(scope) == [], "the restarted server swept its predecessor's cgroups"
+    client = restarted.client(alice)
+    assert json.loads(client.invoke(FunctionName="probe", Payload=b'{"b":2}')["Payload"].read()) == {"b": 2}
