@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import NimbusModel
+import Synchronization
 
 extension SQLiteStore: FunctionStore {
     public func function(_ key: FunctionKey) async throws -> FunctionRecord? {
@@ -34,7 +35,9 @@ extension SQLiteStore: FunctionStore {
         _ key: FunctionKey, withUsage: Bool,
         _ body: @Sendable (inout FunctionRecord?, AccountUsage?) throws -> T
     ) async throws -> T {
-        try await writer.write { db in
+        // Totals change with the write: drop the cached ones once it has committed (or failed).
+        defer { usageCache.withLock { _ = $0.removeValue(forKey: "\(key.accountId)/\(key.region)") } }
+        return try await writer.write { db in
             let data = try Data.fetchOne(
                 db, sql: "SELECT document FROM function WHERE account_id = ? AND region = ? AND name = ?",
                 arguments: [key.accountId, key.region, key.name])
@@ -87,7 +90,11 @@ extension SQLiteStore: FunctionStore {
     }
 
     public func accountUsage(accountId: String, region: String) async throws -> AccountUsage {
-        try await writer.read { db in try Self.usage(db, accountId, region, excluding: nil) }
+        let key = "\(accountId)/\(region)"
+        if let cached = usageCache.withLock({ $0[key] }) { return cached }
+        let usage = try await writer.read { db in try Self.usage(db, accountId, region, excluding: nil) }
+        usageCache.withLock { $0[key] = usage }
+        return usage
     }
 
     static func usage(_ db: Database, _ accountId: String, _ region: String, excluding name: String?) throws

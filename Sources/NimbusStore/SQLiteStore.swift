@@ -1,12 +1,15 @@
 import Foundation
 import GRDB
 import NimbusModel
+import Synchronization
 
 /// The SQLite store: one database file under the data directory, WAL mode, named migrations.
 /// Every protocol of this module is implemented here.
 public final class SQLiteStore: Sendable {
     let writer: any DatabaseWriter
     let cache = RecordCache()
+    /// Account totals by (account, region), dropped whenever one of the account's functions is written.
+    let usageCache = Mutex<[String: AccountUsage]>([:])
     let encoder: JSONEncoder
     let decoder: JSONDecoder
 

@@ -69,6 +69,18 @@ import Testing
         #expect(excluding?.reservedConcurrency == 0)
     }
 
+    @Test("Account totals are cached between writes and refreshed by every write")
+    func usageCache() async throws {
+        let store = try SQLiteStore.inMemory()
+        let key = FunctionKey(accountId: "111122223333", region: "us-east-1", name: "f")
+        try await store.updateFunction(key, withUsage: false) { record, _ in record = Self.record("f", codeSize: 10) }
+        #expect(try await store.accountUsage(accountId: "111122223333", region: "us-east-1").totalCodeSize == 10)
+        try await store.updateFunction(key, withUsage: false) { record, _ in record?.reservedConcurrency = 5 }
+        #expect(try await store.accountUsage(accountId: "111122223333", region: "us-east-1").reservedConcurrency == 5)
+        try await store.updateFunction(key, withUsage: false) { record, _ in record = nil }
+        #expect(try await store.accountUsage(accountId: "111122223333", region: "us-east-1").functionCount == 0)
+    }
+
     @Test("Accounts get unique names and ids, and their keys resolve")
     func accounts() async throws {
         let store = try SQLiteStore.inMemory()
