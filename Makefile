@@ -49,9 +49,11 @@ $(RUNTIME_DIR)/.installed: runtimes/python/requirements.txt $(VENV)/.installed
 
 build: system-deps
 	$(SWIFT) build --product nimbus
+	$(SWIFT) build --product nimbus-spawn
 
 release: system-deps
 	$(SWIFT) build -c release --product nimbus
+	$(SWIFT) build -c release --product nimbus-spawn
 
 run: deps build
 	$(BIN) serve --host $(HOST) --port $(PORT) --data-dir $(DATA_DIR)
@@ -73,6 +75,7 @@ test: deps
 
 bench: deps release
 	$(PY) Benchmarks/control_plane_bench.py --nimbus $(abspath $(RELEASE_BIN))
+	$(PY) Benchmarks/invoke_bench.py --nimbus $(abspath $(RELEASE_BIN))
 
 clean:
 	rm -rf .build $(VENV)

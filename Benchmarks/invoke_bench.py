@@ -1,0 +1,127 @@
+#!/usr/bin/env python3
+"""Nimbus invoke benchmark (issue 3), beside a same-run nginx floor measured with the same client.
+
+Starts `nimbus serve` (root: it runs real sandboxes) and nginx on free 127.0.0.1 ports, then measures:
+warm invoke latency and sequential throughput of a Python function through a raw keep-alive HTTP
+client replaying one pre-signed Invoke request (the floor gets the same POST); cold starts with no
+free instance (first invoke of new functions); nimbus RSS with 100 warm sandboxes, and the memory a
+sandbox costs beyond its runtime process (the two bwrap processes around it).
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import json
+import os
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from bench_support import HOST, ensure_tools, free_port, pct, rss_mb, start_nginx, stop, wait_http_200  # noqa: E402
+from control_plane_bench import API, Nimbus, one_kb_zip, timed_loop  # noqa: E402
+
+GOALS = {"warm_p50": 0.25, "warm_ratio": 3.0, "warm_p99": 1.0, "throughput": 4000, "cold_p50": 40.0,
+         "overhead_mib": 5.0, "rss_100": 150.0}
+
+
+def invoke_target(name: str) -> str:
+    return f"{API}/{name}/invocations"
+
+
+def sandbox_overhead_mib(nimbus_pid: int) -> float:
+    """Mean RSS of the bwrap processes (launcher + the sandbox's pid 1) per sandbox, in MiB."""
+    children: dict[int, list[int]] = {}
+    names: dict[int, str] = {}
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            stat = open(f"/proc/{pid}/stat").read()
+            names[int(pid)] = stat[stat.index("(") + 1:stat.rindex(")")]
+            children.setdefault(int(stat[stat.rindex(")") + 2:].split()[1]), []).append(int(pid))
+        except (OSError, ValueError):
+            pass
+    launchers = [p for p in children.get(nimbus_pid, []) if names.get(p) == "bwrap"]
+    total = 0.0
+    for launcher in launchers:
+        total += rss_mb(launcher)
+        total += sum(rss_mb(p) for p in children.get(launcher, []) if names.get(p) == "bwrap")
+    return total / len(launchers) if launchers else float("nan")
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--nimbus", required=True)
+    ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--json")
+    args = ap.parse_args()
+    if os.geteuid() != 0:
+        print("invoke benchmark skipped: sandboxes need root")
+        return 0
+    ensure_tools()
+    n_warm, n_cold, n_pool = (300, 5, 20) if args.quick else (2000, 20, 100)
+    procs, rows = [], []
+    with tempfile.TemporaryDirectory(prefix="nimbus-invoke-bench-") as tmp:
+        os.chmod(tmp, 0o711)
+        try:
+            nginx_port = free_port()
+            procs.append(start_nginx(tmp, nginx_port))
+            nimbus = Nimbus(args.nimbus, tmp)
+            procs.append(nimbus.proc)
+            wait_http_200(nimbus.proc, nimbus.port, "/health", 30, nimbus.log)
+            zip_b64 = base64.b64encode(one_kb_zip()).decode()
+            # 1,769 MB: Lambda's one full vCPU (smaller sizes get a proportional CPU share and are throttled).
+            body = json.dumps({"FunctionName": "warm", "Runtime": "python3.12", "Handler": "app.handler",
+                               "Role": f"arn:aws:iam::{nimbus.account}:role/r", "MemorySize": 1769,
+                               "Code": {"ZipFile": zip_b64}}).encode()
+            timed_loop(nimbus.port, 1, lambda i: ("POST", API, body, nimbus.signer.sign("POST", nimbus.port, API, body)),
+                       201)
+            payload = b'{"n":1}'
+            target = invoke_target("warm")
+            headers = nimbus.signer.sign("POST", nimbus.port, target, payload)
+            timed_loop(nimbus.port, 1, lambda i: ("POST", target, payload, headers), 200)  # cold start first
+            t0 = time.perf_counter()
+            warm = timed_loop(nimbus.port, n_warm, lambda i: ("POST", target, payload, headers), 200)
+            throughput = n_warm / (time.perf_counter() - t0)
+            floor_headers = nimbus.signer.sign("POST", nginx_port, target, payload)
+            floor = timed_loop(nginx_port, n_warm, lambda i: ("POST", target, payload, floor_headers), 200)
+            w, f = pct(warm, 50, 99), pct(floor, 50, 99)
+            rows += [("warm invoke p50 [ms]", w["p50"], f["p50"], GOALS["warm_p50"]),
+                     ("warm invoke p99 [ms]", w["p99"], f["p99"], GOALS["warm_p99"]),
+                     ("sequential invokes/s", throughput, None, GOALS["throughput"])]
+            names = [f"cold-{i:03d}" for i in range(max(n_cold, n_pool))]
+            timed_loop(nimbus.port, len(names), lambda i: nimbus.create_request(names[i], zip_b64), 201)
+
+            def first_invoke(i):
+                t = invoke_target(names[i])
+                return "POST", t, payload, nimbus.signer.sign("POST", nimbus.port, t, payload)
+
+            cold = timed_loop(nimbus.port, len(names), first_invoke, 200)
+            rows.append(("cold start, no free instance, p50 [ms]", pct(cold, 50)["p50"], None, GOALS["cold_p50"]))
+            rows.append((f"nimbus RSS with {len(names) + 1} warm sandboxes [MB]", rss_mb(nimbus.proc.pid), None,
+                         GOALS["rss_100"]))
+            rows.append(("idle sandbox overhead beyond the runtime [MiB]", sandbox_overhead_mib(nimbus.proc.pid),
+                         None, GOALS["overhead_mib"]))
+        finally:
+            for proc in reversed(procs):
+                stop(proc)
+    print(f"Nimbus invoke benchmark: {args.nimbus} (Python 3.11 + awslambdaric in bubblewrap sandboxes)")
+    print(f"{'metric':<50}{'nimbus':>12}{'nginx floor':>13}{'ratio':>9}  goal")
+    out = []
+    for label, value, floor, goal in rows:
+        ratio = value / floor if floor else None
+        lower_is_better = "invokes/s" not in label
+        ok = value <= goal if lower_is_better else value >= goal
+        status = f"{'<=' if lower_is_better else '>='} {goal:g} {'PASS' if ok else 'MISS'}"
+        print(f"{label:<50}{value:>12.3f}{(floor if floor is not None else float('nan')):>13.3f}"
+              f"{(f'{ratio:.2f}x' if ratio else '-'):>9}  {status}")
+        out.append(dict(metric=label, nimbus=value, floor=floor, ratio=ratio, goal=goal, status=ok))
+    print("pool-hit first invoke (pre-initialised instance free): not measured — instances are not pre-initialised yet")
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump(out, f, indent=1)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
