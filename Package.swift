@@ -98,7 +98,11 @@ let package = Package(
         // The invoke path: warm pool of sandboxes, runtime registry, timeouts and crash handling.
         .target(
             name: "NimbusInvoke",
-            dependencies: ["NimbusModel", "NimbusControl", "NimbusPool", "NimbusRuntimeAPI", "NimbusSandbox"],
+            dependencies: [
+                "NimbusModel", "NimbusControl", "NimbusPool", "NimbusRuntimeAPI", "NimbusSandbox", "NimbusStore",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
             swiftSettings: swiftSettings
         ),
         // HTTP: routing, request decoding, authentication and AWS error rendering.

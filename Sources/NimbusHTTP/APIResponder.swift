@@ -6,6 +6,7 @@ import NIOCore
 import NimbusAuth
 import NimbusControl
 import NimbusModel
+import NimbusStore
 
 /// The public HTTP front end: health, pre-signed code downloads, and the authenticated Lambda API.
 /// Every response carries `x-amzn-RequestId`; every failure is rendered in the AWS error shape.
@@ -20,9 +21,9 @@ public struct APIResponder: HTTPResponder {
     /// Creates the responder; without an invoker, Invoke answers 503.
     public init(
         control: ControlPlane, authenticator: Authenticator, codeSigner: CodeLocationSigner,
-        invoker: (any InvocationHandler)? = nil
+        invoker: (any InvocationHandler)? = nil, submitEvent: (@Sendable (AsyncEvent) async throws -> Void)? = nil
     ) {
-        self.api = LambdaAPI(control: control, invoker: invoker)
+        self.api = LambdaAPI(control: control, invoker: invoker, submitEvent: submitEvent)
         self.control = control
         self.authenticator = authenticator
         self.codeSigner = codeSigner

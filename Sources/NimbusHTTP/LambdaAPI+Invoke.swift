@@ -1,6 +1,7 @@
 import Foundation
 import NimbusControl
 import NimbusModel
+import NimbusStore
 
 extension LambdaAPI {
     /// Invoke: validates the payload and invocation type, resolves the version (alias weights applied) and
@@ -21,13 +22,25 @@ extension LambdaAPI {
                 message: "Could not parse request body into json: Could not parse payload into json: \(error.message)")
         }
         let clientContext = try r.header("x-amz-client-context").map(Self.decodeClientContext)
+        if type == "Event", payload.count > Self.asyncPayloadLimit {
+            throw LambdaError.requestTooLarge(
+                "Request must be smaller than \(Self.asyncPayloadLimit) bytes for the InvokeFunction operation")
+        }
         let target = try await control.resolveInvocation(r.name, qualifier: r.query("Qualifier"), caller: r.caller)
         if type == "DryRun" { return .noContent }
         if type == "Event" {
-            throw LambdaError(
-                code: "ServiceException", status: 501,
-                message: "Event invocations are not available in this Nimbus build yet.", messageKey: .upper,
-                type: "Service")
+            guard let submitEvent else {
+                throw LambdaError(
+                    code: "ServiceException", status: 503, message: "This Nimbus server runs no sandboxes.",
+                    messageKey: .upper, type: "Service")
+            }
+            // Stored durably before the 202: an accepted event survives a crash and runs at least once.
+            try await submitEvent(
+                AsyncEvent(
+                    requestId: r.requestId, accountId: target.function.accountId, region: target.function.region,
+                    functionName: target.function.name, qualifier: r.query("Qualifier") ?? FunctionReference
+                        .parse(r.name).qualifier, payload: payload))
+            return APIResult(status: 202, body: nil, raw: [], headers: [])
         }
         guard let invoker else {
             throw LambdaError(
@@ -43,6 +56,9 @@ extension LambdaAPI {
         }
         return APIResult(status: 200, body: nil, raw: result.body, headers: headers)
     }
+
+    /// Largest Event payload (Lambda's asynchronous limit of 256 KB).
+    static let asyncPayloadLimit = 262_144
 
     /// `X-Amz-Client-Context` is base64 of a JSON object (≤ 3583 bytes); the runtime gets the JSON text.
     static func decodeClientContext(_ value: String) throws -> String {

@@ -1,5 +1,6 @@
 import NimbusControl
 import NimbusModel
+import NimbusStore
 
 /// A routed, authenticated Lambda API request.
 struct APIRequest: Sendable {
@@ -40,6 +41,8 @@ struct APIResult: Sendable {
 struct LambdaAPI: Sendable {
     let control: ControlPlane
     let invoker: (any InvocationHandler)?
+    /// Stores an accepted Event invocation durably (and wakes its runner).
+    let submitEvent: (@Sendable (AsyncEvent) async throws -> Void)?
 
     func handle(_ r: APIRequest) async throws -> APIResult {
         let c = r.caller

@@ -84,8 +84,17 @@ public struct NimbusPlatform: Sendable {
         let logs = FunctionLogs(directory: configuration.dataDirectory.appendingPathComponent("logs"))
         let invoker = Self.makeInvoker(control: control, logs: logs, scope: cgroupScope, logger: logger)
         if invoker != nil { Self.makeTraversable(configuration.codeDirectory, logger: logger) }
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
+        var submitEvent: (@Sendable (AsyncEvent) async throws -> Void)?
+        if let invoker {
+            let (runner, submit) = AsyncEventRunner.make(
+                store: store, control: control, invoker: invoker, logger: logger)
+            services.append(.init(service: runner))
+            submitEvent = submit
+        }
         let responder = APIResponder(
-            control: control, authenticator: authenticator, codeSigner: signer, invoker: invoker)
+            control: control, authenticator: authenticator, codeSigner: signer, invoker: invoker,
+            submitEvent: submitEvent)
         let host = configuration.host
         let app = Application(
             responder: responder,
@@ -98,7 +107,8 @@ public struct NimbusPlatform: Sendable {
             logger: logger)
         let group = ServiceGroup(
             configuration: .init(
-                services: [.init(service: app)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+                services: services + [.init(service: app)], gracefulShutdownSignals: [.sigterm, .sigint],
+                logger: logger))
         try await group.run()
         await invoker?.shutdown()
     }

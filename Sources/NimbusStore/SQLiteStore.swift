@@ -84,6 +84,22 @@ public final class SQLiteStore: Sendable {
             // A random stamp renewed on every write lets readers reuse a decoded document (RecordCache).
             try db.execute(sql: "ALTER TABLE function ADD COLUMN stamp INTEGER NOT NULL DEFAULT 0")
         }
+        migrator.registerMigration("v3-async-events") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE async_event (
+                        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                        request_id TEXT NOT NULL UNIQUE,
+                        account_id TEXT NOT NULL,
+                        region TEXT NOT NULL,
+                        function_name TEXT NOT NULL,
+                        qualifier TEXT,
+                        payload BLOB NOT NULL,
+                        created_at DOUBLE NOT NULL,
+                        claimed INTEGER NOT NULL DEFAULT 0
+                    );
+                    """)
+        }
         return migrator
     }
 

@@ -88,6 +88,49 @@ public protocol EventSourceMappingStore: Sendable {
         -> [EventSourceMappingRecord]
 }
 
+/// An `Event` invocation accepted (202) and kept until it has run.
+public struct AsyncEvent: Sendable, Equatable {
+    /// The request id the caller got, used by the invocation too.
+    public var requestId: String
+    /// Owning account.
+    public var accountId: String
+    /// Region.
+    public var region: String
+    /// Function name.
+    public var functionName: String
+    /// Qualifier as addressed.
+    public var qualifier: String?
+    /// The event bytes.
+    public var payload: [UInt8]
+
+    /// Creates an event.
+    public init(
+        requestId: String, accountId: String, region: String, functionName: String, qualifier: String?,
+        payload: [UInt8]
+    ) {
+        self.requestId = requestId
+        self.accountId = accountId
+        self.region = region
+        self.functionName = functionName
+        self.qualifier = qualifier
+        self.payload = payload
+    }
+}
+
+/// Durable storage of accepted `Event` invocations: stored before the 202, removed after they ran.
+public protocol AsyncEventStore: Sendable {
+    /// Stores an event durably.
+    func enqueue(_ event: AsyncEvent) async throws
+    /// Claims up to `limit` unclaimed events, oldest first.
+    func claimEvents(limit: Int) async throws -> [AsyncEvent]
+    /// Removes an event that has run.
+    func completeEvent(requestId: String) async throws
+    /// Makes every claimed event claimable again (at start-up: claims of a killed process).
+    func releaseClaims() async throws
+    /// Makes one claimed event claimable again (it could not run yet).
+    func releaseEvent(requestId: String) async throws
+}
+
 /// Small server-wide values.
 public protocol SettingsStore: Sendable {
     /// The value for `key`, created with `make` on first use.

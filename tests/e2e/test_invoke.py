@@ -226,3 +226,56 @@ def test_log_tail_and_nimbus_logs(nimbus, client, alice, make_function):
          "--data-dir", str(nimbus.data_dir)], capture_output=True, text=True, timeout=30)
     assert out.returncode == 0, out.stderr
     assert f"START RequestId: {rid}" in out.stdout and "hello-cold" in out.stdout and "hello-warm" in out.stdout
+
+
+def _logs(nimbus_bin: str, data_dir, account_id: str, name: str) -> str:
+    import subprocess
+
+    out = subprocess.run([nimbus_bin, "logs", name, "--account-id", account_id, "--data-dir", str(data_dir)],
+                         capture_output=True, text=True, timeout=30)
+    return out.stdout
+
+
+def test_event_invocation_is_accepted_then_runs(nimbus, client, alice, python_fn):
+    import time
+
+    resp = client.invoke(FunctionName=python_fn, InvocationType="Event", Payload=json.dumps({"say": "async-hello"}))
+    assert resp["StatusCode"] == 202 and resp["Payload"].read() == b""
+    rid = resp["ResponseMetadata"]["RequestId"]
+    deadline = time.time() + 20
+    while time.time() < deadline:
+        log = _logs(os.environ["NIMBUS_BIN"], nimbus.data_dir, alice.account_id, python_fn)
+        if f"START RequestId: {rid}" in log:
+            break
+        time.sleep(0.2)
+    assert f"START RequestId: {rid}" in log and "async-hello" in log
+    with pytest.raises(ClientError) as e:
+        client.invoke(FunctionName=python_fn, InvocationType="Event", Payload=b'"' + b"x" * 262_144 + b'"')
+    assert e.value.response["Error"]["Code"] == "RequestEntityTooLargeException"
+
+
+def test_accepted_events_survive_sigkill_and_run_after_restart(server_factory, tmp_path):
+    import time
+
+    for directory in [tmp_path, *tmp_path.parents]:
+        if str(directory) != "/":
+            os.chmod(directory, os.stat(directory).st_mode | 0o111)
+    server = server_factory()
+    alice = server.accounts["alice"]
+    client = server.client(alice)
+    from e2e_helpers import role_arn
+
+    client.create_function(FunctionName="later", Runtime="python3.12", Handler="app.handler",
+                           Role=role_arn(alice.account_id), Code={"ZipFile": make_zip({"app.py": PYTHON})})
+    client.put_function_concurrency(FunctionName="later", ReservedConcurrentExecutions=0)  # nothing may run yet
+    ids = [client.invoke(FunctionName="later", InvocationType="Event", Payload=json.dumps({"say": f"e{i}"}))
+           ["ResponseMetadata"]["RequestId"] for i in range(5)]
+    server.kill()
+    restarted = server_factory.restart(server)
+    restarted.client(alice).delete_function_concurrency(FunctionName="later")
+    deadline = time.time() + 30
+    log = ""
+    while time.time() < deadline and not all(f"START RequestId: {i}" in log for i in ids):
+        time.sleep(0.3)
+        log = _logs(os.environ["NIMBUS_BIN"], restarted.data_dir, alice.account_id, "later")
+    assert all(f"START RequestId: {i}" in log for i in ids), log[-2000:]
