@@ -202,12 +202,9 @@ def test_reserved_concurrency_cannot_eat_the_unreserved_minimum(client, make_fun
 
 
 @pytest.fixture
-def published(client, make_function):
-    """A function with version 1 (Active) and alias 'live' -> 1."""
-    name = make_function(client, Publish=True)["FunctionName"]
-    wait_active(client, name, qualifier="1")
-    client.create_alias(FunctionName=name, Name="live", FunctionVersion="1")
-    return name
+def published(fn):
+    """A function with version 1 (Active) and alias 'live' -> 1 (the shared `fn` fixture)."""
+    return fn
 
 
 def test_provisioned_concurrency_lifecycle(client, alice, published):
