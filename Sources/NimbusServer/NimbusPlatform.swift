@@ -90,6 +90,7 @@ public struct NimbusPlatform: Sendable {
             let (runner, submit) = AsyncEventRunner.make(
                 store: store, control: control, invoker: invoker, logger: logger)
             services.append(.init(service: runner))
+            services.append(.init(service: IdleReaper(invoker: invoker)))
             submitEvent = submit
         }
         let responder = APIResponder(
@@ -155,7 +156,10 @@ public struct NimbusPlatform: Sendable {
             pythonRuntime: runtimeDirectory("NIMBUS_PYTHON_RUNTIME", "/opt/nimbus/runtimes/python"),
             nodeRuntime: runtimeDirectory("NIMBUS_NODE_RUNTIME", "/opt/nimbus/runtimes/node"))
         for warning in registry.warnings { logger.warning("\(warning)") }
-        return Invoker(driver: driver, registry: registry, logs: logs) { version in
+        var pool = Invoker.Configuration()
+        if let seconds = environment["NIMBUS_IDLE_TIMEOUT"].flatMap(Int.init) { pool.idleTimeout = .seconds(seconds) }
+        if let budget = environment["NIMBUS_MEMORY_BUDGET_MB"].flatMap(Int.init) { pool.memoryBudgetMB = budget }
+        return Invoker(driver: driver, registry: registry, configuration: pool, logs: logs) { version in
             control.taskDirectory(for: version)
         }
     }

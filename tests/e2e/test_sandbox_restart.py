@@ -65,3 +65,24 @@ def test_sigkill_leaves_no_strays_and_restart_sweeps(server_factory, tmp_path):
     assert sandboxes(scope) == [], "the restarted server swept its predecessor's cgroups"
     client = restarted.client(alice)
     assert json.loads(client.invoke(FunctionName="probe", Payload=b'{"b":2}')["Payload"].read()) == {"b": 2}
+
+
+def test_idle_sandboxes_are_torn_down_after_the_idle_timeout(server_factory, tmp_path, monkeypatch):
+    for directory in [tmp_path, *tmp_path.parents]:
+        if str(directory) != "/":
+            os.chmod(directory, os.stat(directory).st_mode | 0o111)
+    monkeypatch.setenv("NIMBUS_IDLE_TIMEOUT", "1")
+    server = server_factory()
+    alice = server.accounts["alice"]
+    client = server.client(alice)
+    client.create_function(FunctionName="idle", Runtime="python3.12", Handler="app.handler",
+                           Role=role_arn(alice.account_id),
+                           Code={"ZipFile": make_zip({"app.py": "def handler(e, c):\n    return e\n"})})
+    client.invoke(FunctionName="idle", Payload=b"{}")
+    scope = cgroup_scope(server.data_dir)
+    assert len(sandboxes(scope)) == 1
+    deadline = time.time() + 15
+    while sandboxes(scope) and time.time() < deadline:
+        time.sleep(0.25)
+    assert sandboxes(scope) == [], "the idle sandbox was reaped"
+    assert client.invoke(FunctionName="idle", Payload=b'{"again":1}')["StatusCode"] == 200
