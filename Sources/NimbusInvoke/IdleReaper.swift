@@ -12,9 +12,11 @@ public struct IdleReaper: Service {
     }
 
     public func run() async throws {
-        try await cancelWhenGracefulShutdown {
+        // Shutdown cancels the sleep; that is the normal end, not an error.
+        await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
-                try await Task.sleep(for: interval)
+                try? await Task.sleep(for: interval)
+                if Task.isCancelled { break }
                 await invoker.reapIdle()
             }
         }
