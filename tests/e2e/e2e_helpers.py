@@ -805,3 +805,10 @@ def expect_error_in(fn: Callable[[], Any], codes: Iterable[str], status: int) ->
     assert resp["Error"]["Code"] in codes, f"expected one of {codes}, got {resp['Error']}"
     assert resp["ResponseMetadata"]["HTTPStatusCode"] == status, resp["ResponseMetadata"]
     return resp
+
+
+def make_traversable(path) -> None:
+    """Give `path` and its ancestors o+x: sandbox uids must reach the code a private server stores there."""
+    for directory in [path, *path.parents]:
+        if str(directory) != "/":
+            os.chmod(directory, os.stat(directory).st_mode | 0o111)

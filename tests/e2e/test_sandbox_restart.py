@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from e2e_helpers import make_zip, role_arn
+from e2e_helpers import make_traversable, make_zip, role_arn
 
 pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="sandboxes need root (CI runs as root)")
 
@@ -40,9 +40,7 @@ def processes_running(marker: str) -> list[int]:
 
 
 def test_sigkill_leaves_no_strays_and_restart_sweeps(server_factory, tmp_path):
-    for directory in [tmp_path, *tmp_path.parents]:
-        if str(directory) != "/":
-            os.chmod(directory, os.stat(directory).st_mode | 0o111)  # sandbox uids must reach the code
+    make_traversable(tmp_path)
     server = server_factory()
     alice = server.accounts["alice"]
     client = server.client(alice)
@@ -68,9 +66,7 @@ def test_sigkill_leaves_no_strays_and_restart_sweeps(server_factory, tmp_path):
 
 
 def test_idle_sandboxes_are_torn_down_after_the_idle_timeout(server_factory, tmp_path, monkeypatch):
-    for directory in [tmp_path, *tmp_path.parents]:
-        if str(directory) != "/":
-            os.chmod(directory, os.stat(directory).st_mode | 0o111)
+    make_traversable(tmp_path)
     monkeypatch.setenv("NIMBUS_IDLE_TIMEOUT", "1")
     server = server_factory()
     alice = server.accounts["alice"]
