@@ -222,12 +222,16 @@ public actor Invoker: InvocationHandler {
         }
     }
 
-    /// Tears down every idle sandbox (shutdown).
+    /// Tears down every idle sandbox and removes this server's cgroup scope (shutdown).
     public func shutdown() async {
-        let all = idle.values.flatMap { $0 }
+        let all = idle.values.flatMap { $0 }.map(\.warm)
         idle = [:]
-        for entry in all { await entry.warm.sandbox.stop() }
+        // In parallel: a server with many warm sandboxes must finish within its shutdown grace.
+        await withTaskGroup(of: Void.self) { group in
+            for warm in all { group.addTask { await warm.sandbox.stop() } }
+        }
         memoryInUse = 0
+        driver.removeScope()
     }
 
     private func start(_ key: Key, _ target: InvocationTarget) async throws -> Warm {

@@ -33,6 +33,9 @@ public struct BubblewrapDriver: Sendable {
     /// The cgroup a sandbox with this id gets.
     public func cgroup(for id: String) -> CgroupV1 { CgroupV1(root: cgroupRoot, scope: scope, id: id) }
 
+    /// Removes this server's (empty) scope directories at shutdown.
+    public func removeScope() { CgroupV1.removeScope(root: cgroupRoot, scope: scope) }
+
     /// Kills and removes sandboxes a previous server of this scope left behind.
     public func sweepStale() -> Int { CgroupV1.sweepStale(root: cgroupRoot, scope: scope) }
 

@@ -78,6 +78,14 @@ public struct CgroupV1: Sendable {
         return ids.count
     }
 
+    /// Removes `nimbus/<scope>` once a server has stopped all its sandboxes, including sandbox directories
+    /// whose removal timed out earlier while their processes were still exiting (sweepStale kills what
+    /// might remain).
+    public static func removeScope(root: String = "/sys/fs/cgroup", scope: String) {
+        sweepStale(root: root, scope: scope)
+        for controller in controllers { rmdir("\(root)/\(controller)/nimbus/\(scope)") }
+    }
+
     /// Removes the directories, waiting briefly for exiting processes to leave. Returns false if some remain.
     @discardableResult
     public func remove(timeout: Duration = .seconds(2)) -> Bool {
