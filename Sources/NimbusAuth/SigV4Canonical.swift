@@ -3,7 +3,7 @@ import Foundation
 
 /// The SigV4 canonical request, string to sign and signing-key derivation, following botocore's
 /// `SigV4Auth` (non-S3): https://github.com/boto/botocore/blob/develop/botocore/auth.py
-enum SigV4Canonical {
+public enum SigV4Canonical {
     /// The only supported algorithm.
     static let algorithm = "AWS4-HMAC-SHA256"
     /// The `X-Amz-Content-SHA256` value for an unsigned body.
@@ -115,7 +115,7 @@ enum SigV4Canonical {
     }
 
     /// Compares two strings in time independent of where they differ.
-    static func constantTimeEqual(_ a: String, _ b: String) -> Bool {
+    public static func constantTimeEqual(_ a: String, _ b: String) -> Bool {
         let x = Array(a.utf8)
         let y = Array(b.utf8)
         guard x.count == y.count else { return false }

@@ -1,3 +1,5 @@
+import NimbusModel
+
 /// What Invoke answers once a function ran (or could not): never a 5xx after the function ran.
 public struct InvocationResult: Sendable {
     /// The body: the function's result, or the error document.
@@ -18,10 +20,9 @@ public struct InvocationResult: Sendable {
 
     /// A platform-generated error document, `errorType` first as Lambda writes it.
     public static func platformError(_ type: String, _ message: String, version: String) -> InvocationResult {
-        let escaped = message.replacing("\\", with: "\\\\").replacing("\"", with: "\\\"")
-        return InvocationResult(
-            body: Array(#"{"errorType":"\#(type)","errorMessage":"\#(escaped)"}"#.utf8), functionError: "Unhandled",
-            executedVersion: version)
+        InvocationResult(
+            body: JSONValue.object([("errorType", .string(type)), ("errorMessage", .string(message))]).jsonBytes,
+            functionError: "Unhandled", executedVersion: version)
     }
 }
 

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import NimbusAuth
 import NimbusStore
 
 /// Mints and checks the pre-signed `Code.Location` URLs: an HMAC over the account, region,
@@ -37,7 +38,7 @@ public struct CodeLocationSigner: Sendable {
         let parts = rawPath.dropFirst(Self.prefix.count).split(separator: "/").map {
             String($0).removingPercentEncoding ?? String($0)
         }
-        guard parts.count == 4, Self.constantTimeEqual(given, signature(parts, expires: expires)) else { return nil }
+        guard parts.count == 4, SigV4Canonical.constantTimeEqual(given, signature(parts, expires: expires)) else { return nil }
         return (FunctionKey(accountId: parts[0], region: parts[1], name: parts[2]), parts[3])
     }
 
@@ -52,11 +53,5 @@ public struct CodeLocationSigner: Sendable {
 
     private static func escape(_ s: String) -> String {
         s.addingPercentEncoding(withAllowedCharacters: unreserved) ?? s
-    }
-
-    private static func constantTimeEqual(_ a: String, _ b: String) -> Bool {
-        let x = Array(a.utf8), y = Array(b.utf8)
-        guard x.count == y.count else { return false }
-        return zip(x, y).reduce(0) { $0 | ($1.0 ^ $1.1) } == 0
     }
 }

@@ -28,9 +28,4 @@ enum InvocationLog {
         let fraction = String(hundredths % 100)
         return "\(hundredths / 100).\(fraction.count == 1 ? "0" + fraction : fraction)"
     }
-
-    /// The last 4 KB, base64, for `X-Amz-Log-Result`.
-    static func tail(_ log: [UInt8]) -> String {
-        Data(log.suffix(4096)).base64EncodedString()
-    }
 }

@@ -132,6 +132,7 @@ public actor Invoker: InvocationHandler {
             warm = takeIdle(key, id)
         case .start(let evicting):
             for id in evicting { await evict(id) }
+            // Counted in flight (and its memory held) while it starts, so concurrent calls see it.
             functionInFlight[functionId, default: 0] += 1
             if reserved == nil { unreservedInFlight[key.account, default: 0] += 1 }
             memoryInUse += version.memorySize
