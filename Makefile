@@ -33,7 +33,7 @@ $(VENV)/.installed: tests/e2e/requirements.txt runtimes/python/requirements.txt
 	$(PY) -m pip install -q --disable-pip-version-check -r tests/e2e/requirements.txt -r runtimes/python/requirements.txt
 	touch $@
 
-runtime-deps: $(RUNTIME_DIR)/.installed $(NODE_RUNTIME_DIR)/bootstrap.js
+runtime-deps: $(RUNTIME_DIR)/.compiled $(NODE_RUNTIME_DIR)/bootstrap.js
 
 $(NODE_RUNTIME_DIR)/bootstrap.js: runtimes/node/bootstrap.js
 	mkdir -p $(NODE_RUNTIME_DIR)
@@ -45,6 +45,12 @@ $(RUNTIME_DIR)/.installed: runtimes/python/requirements.txt $(VENV)/.installed
 	$(PY) -m pip install -q --disable-pip-version-check --no-compile --only-binary=:all: \
 	    --python-version 3.11 --target $(RUNTIME_DIR) -r runtimes/python/requirements.txt
 	chmod -R a+rX $(dir $(RUNTIME_DIR)) $(RUNTIME_DIR)
+	touch $@
+
+# Bytecode compiled once here: sandboxes mount the runtime read-only, so Python could never cache it.
+$(RUNTIME_DIR)/.compiled: $(RUNTIME_DIR)/.installed
+	/usr/bin/python3 -m compileall -q -j 0 $(RUNTIME_DIR) >/dev/null
+	chmod -R a+rX $(RUNTIME_DIR)
 	touch $@
 
 build: system-deps

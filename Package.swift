@@ -158,6 +158,7 @@ let package = Package(
             name: "NimbusSandboxTests", dependencies: ["NimbusSandbox", "NimbusRuntimeAPI"],
             swiftSettings: swiftSettings),
         .testTarget(name: "NimbusPoolTests", dependencies: ["NimbusPool"], swiftSettings: swiftSettings),
+        .testTarget(name: "NimbusInvokeTests", dependencies: ["NimbusInvoke"], swiftSettings: swiftSettings),
         .testTarget(name: "NimbusStoreTests", dependencies: ["NimbusStore", "NimbusModel"], swiftSettings: swiftSettings),
         .testTarget(name: "NimbusCodeTests", dependencies: ["NimbusCode", "NimbusModel"], swiftSettings: swiftSettings),
         .testTarget(

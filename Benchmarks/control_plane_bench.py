@@ -58,10 +58,12 @@ class Nimbus:
         self.port = free_port()
         self.proc = start([binary, "serve", "--host", HOST, "--port", str(self.port), "--data-dir", data], self.log)
 
-    def create_request(self, name: str, zip_b64: str, port: int | None = None) -> tuple:
-        """A freshly signed CreateFunction (method, target, body, headers), for `port` (default: nimbus)."""
+    def create_request(self, name: str, zip_b64: str, port: int | None = None, **extra) -> tuple:
+        """A freshly signed CreateFunction (method, target, body, headers), for `port` (default: nimbus);
+        `extra` adds request fields (e.g. EphemeralStorage)."""
         body = json.dumps({"FunctionName": name, "Runtime": "python3.12", "Handler": "app.handler",
-                           "Role": f"arn:aws:iam::{self.account}:role/r", "Code": {"ZipFile": zip_b64}}).encode()
+                           "Role": f"arn:aws:iam::{self.account}:role/r", "Code": {"ZipFile": zip_b64},
+                           **extra}).encode()
         return "POST", API, body, self.signer.sign("POST", port or self.port, API, body)
 
 

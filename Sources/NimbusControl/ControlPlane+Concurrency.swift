@@ -71,6 +71,7 @@ extension ControlPlane {
             name, qualifier: qualifier, caller: caller, action: "lambda:PutProvisionedConcurrencyConfig")
         let limits = self.limits
         let now = self.now()
+        let allocates = allocatesProvisioned
         return try await mutate(target.key, withUsage: true) { function, usage in
             let qualifier = target.qualifier!
             try Self.checkProvisionedQualifier(function, qualifier)
@@ -97,9 +98,9 @@ extension ControlPlane {
                     "Specified ConcurrentExecutions for function decreases account's UnreservedConcurrentExecution below its minimum value of [\(limits.minimumUnreserved)]."
                 )
             }
-            function.provisioned[qualifier] = ProvisionedConcurrencyRecord(
-                requested: requested, lastModified: now, ready: true)
-            return Self.renderProvisioned(function.provisioned[qualifier]!, arn: nil, inProgress: true)
+            let config = ProvisionedConcurrencyRecord(requested: requested, lastModified: now, ready: !allocates)
+            function.provisioned[qualifier] = config
+            return Self.renderProvisioned(config, arn: nil, inProgress: true)
         }
     }
 
@@ -179,12 +180,17 @@ extension ControlPlane {
     }
 
     static func renderProvisioned(_ config: ProvisionedConcurrencyRecord, arn: String?, inProgress: Bool) -> JSONValue {
+        // `inProgress`: the answer to the Put itself, before any allocation could have happened.
+        let failed = !inProgress && config.failure != nil
+        let ready = !inProgress && !failed && config.ready
+        let allocated = ready ? config.requested : 0
         var o = JSONObjectBuilder()
         o.set("FunctionArn", arn)
         o.set("RequestedProvisionedConcurrentExecutions", config.requested)
-        o.set("AvailableProvisionedConcurrentExecutions", inProgress ? 0 : config.requested)
-        o.set("AllocatedProvisionedConcurrentExecutions", inProgress ? 0 : config.requested)
-        o.set("Status", inProgress ? "IN_PROGRESS" : "READY")
+        o.set("AvailableProvisionedConcurrentExecutions", allocated)
+        o.set("AllocatedProvisionedConcurrentExecutions", allocated)
+        o.set("Status", failed ? "FAILED" : ready ? "READY" : "IN_PROGRESS")
+        o.set("StatusReason", failed ? config.failure : nil)
         o.set("LastModified", Timestamps.iso(config.lastModified))
         return o.value
     }

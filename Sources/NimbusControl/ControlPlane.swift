@@ -40,6 +40,9 @@ public struct ControlPlane: Sendable {
     let now: @Sendable () -> Date
     let codeLocation: @Sendable (FunctionKey, String) -> String
     let urlBase: @Sendable () -> String
+    /// Whether something (the invoker) allocates provisioned concurrency and reports back; without it a
+    /// config is `READY` as soon as it is stored.
+    let allocatesProvisioned: Bool
 
     /// Creates the control plane.
     /// - Parameters:
@@ -48,8 +51,9 @@ public struct ControlPlane: Sendable {
     public init(
         functions: any FunctionStore, mappings: any EventSourceMappingStore, code: CodeArtifactStore,
         limits: AccountLimits = .lambda, urlBase: @escaping @Sendable () -> String, now: @escaping @Sendable () -> Date = { Date() },
-        codeLocation: @escaping @Sendable (FunctionKey, String) -> String
+        allocatesProvisioned: Bool = false, codeLocation: @escaping @Sendable (FunctionKey, String) -> String
     ) {
+        self.allocatesProvisioned = allocatesProvisioned
         self.functions = functions
         self.mappings = mappings
         self.code = code

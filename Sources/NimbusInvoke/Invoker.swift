@@ -22,6 +22,8 @@ public actor Invoker: InvocationHandler {
         public var uidCount: UInt32 = 4000
         /// Invocations that may wait for a sandbox when the memory budget is full (then 429).
         public var queueCapacity: Int = 1000
+        /// Pre-initialised instances kept waiting per runtime identifier (runtimes not installed are skipped).
+        public var preinitialised: [String: Int] = ["python3.11": 2, "nodejs20.x": 1, "provided.al2023": 1]
 
         /// Defaults.
         public init() {}
@@ -35,22 +37,30 @@ public actor Invoker: InvocationHandler {
         var revision: String
     }
 
+    /// An instance assigned to one function version.
     final class Warm: Sendable {
         let key: Key
-        let sandbox: BubblewrapSandbox
-        let endpoint: RuntimeEndpoint
-        let session: SandboxSession
+        let instance: Instance
         let memory: Int
-        init(key: Key, sandbox: BubblewrapSandbox, endpoint: RuntimeEndpoint, session: SandboxSession, memory: Int) {
+        init(key: Key, instance: Instance, memory: Int) {
             self.key = key
-            self.sandbox = sandbox
-            self.endpoint = endpoint
-            self.session = session
+            self.instance = instance
             self.memory = memory
         }
+        var sandbox: BubblewrapSandbox { instance.sandbox }
+        var session: SandboxSession { instance.session }
+        func stop() async { await instance.stop() }
     }
 
     let driver: BubblewrapDriver
+    let factory: InstanceFactory
+    /// Pre-initialised instances waiting for a function, by shape.
+    var free: [InstanceShape: [Instance]] = [:]
+    var refilling = false
+    /// Provisioned-concurrency sandboxes (idle or busy) and the version each is kept for.
+    var provisioned: [ObjectIdentifier: Key] = [:]
+    /// Rung when a free instance is taken (the filler tops the pool up).
+    nonisolated let freeTaken = Doorbell()
     let registry: RuntimeRegistry
     let taskDirectory: @Sendable (VersionRecord) -> String
     let configuration: Configuration
@@ -65,12 +75,15 @@ public actor Invoker: InvocationHandler {
     var waiting: [CheckedContinuation<Void, Never>] = []
 
     /// Creates the invoker.
+    /// `instancesDirectory` holds the task directories of instances (emptied by the caller at start-up).
     public init(
         driver: BubblewrapDriver, registry: RuntimeRegistry, configuration: Configuration = Configuration(),
-        logs: FunctionLogs? = nil, taskDirectory: @escaping @Sendable (VersionRecord) -> String
+        instancesDirectory: String, logs: FunctionLogs? = nil,
+        taskDirectory: @escaping @Sendable (VersionRecord) -> String
     ) {
         self.logs = logs
         self.driver = driver
+        self.factory = InstanceFactory(driver: driver, directory: instancesDirectory)
         self.registry = registry
         self.configuration = configuration
         self.taskDirectory = taskDirectory
@@ -103,9 +116,9 @@ public actor Invoker: InvocationHandler {
         return PoolScheduler.schedule(
             PoolScheduler.Snapshot(
                 idle: (idle[key] ?? []).map { .init(id: ObjectIdentifier($0.warm), lastUsed: $0.lastUsed, memory: $0.warm.memory) },
-                idleElsewhere: idle.filter { $0.key != key }.flatMap { $0.value }.map {
-                    .init(id: ObjectIdentifier($0.warm), lastUsed: $0.lastUsed, memory: $0.warm.memory)
-                },
+                idleElsewhere: idle.filter { $0.key != key }.flatMap { $0.value }
+                    .filter { provisioned[ObjectIdentifier($0.warm)] == nil }
+                    .map { .init(id: ObjectIdentifier($0.warm), lastUsed: $0.lastUsed, memory: $0.warm.memory) },
                 functionInFlight: functionInFlight[functionId, default: 0], reservedConcurrency: reserved,
                 unreservedInFlight: unreservedInFlight[key.account, default: 0],
                 unreservedLimit: target.unreservedLimit,
@@ -131,7 +144,7 @@ public actor Invoker: InvocationHandler {
         case .reuse(let id):
             warm = takeIdle(key, id)
         case .start(let evicting):
-            for id in evicting { await evict(id) }
+            for id in evicting { await evictWarm(id) }
             // Counted in flight (and its memory held) while it starts, so concurrent calls see it.
             functionInFlight[functionId, default: 0] += 1
             if reserved == nil { unreservedInFlight[key.account, default: 0] += 1 }
@@ -176,15 +189,16 @@ public actor Invoker: InvocationHandler {
             tick += 1
             idle[warm.key, default: []].append((warm, tick, .now))
         } else {
+            provisioned[ObjectIdentifier(warm)] = nil
             memoryInUse -= warm.memory
-            await warm.sandbox.stop()
+            await warm.stop()
         }
         wakeOne()
         return result
     }
 
     /// A sandbox became free (idle or gone): the longest-waiting invocation schedules again.
-    private func wakeOne() {
+    func wakeOne() {
         if !waiting.isEmpty { waiting.removeFirst().resume() }
     }
 
@@ -198,12 +212,12 @@ public actor Invoker: InvocationHandler {
         return idle[key]!.remove(at: index).warm
     }
 
-    private func evict(_ id: ObjectIdentifier) async {
+    func evictWarm(_ id: ObjectIdentifier) async {
         for (key, entries) in idle {
             if let index = entries.firstIndex(where: { ObjectIdentifier($0.warm) == id }) {
                 let warm = idle[key]!.remove(at: index).warm
                 memoryInUse -= warm.memory
-                await warm.sandbox.stop()
+                await warm.stop()
                 return
             }
         }
@@ -213,29 +227,32 @@ public actor Invoker: InvocationHandler {
     public func reapIdle() async {
         let cutoff = ContinuousClock.now - configuration.idleTimeout
         for (key, entries) in idle {
-            let expired = entries.filter { $0.since < cutoff }
+            let expired = entries.filter { $0.since < cutoff && provisioned[ObjectIdentifier($0.warm)] == nil }
             guard !expired.isEmpty else { continue }
-            idle[key] = entries.filter { $0.since >= cutoff }
+            let expiredIds = Set(expired.map { ObjectIdentifier($0.warm) })
+            idle[key] = entries.filter { !expiredIds.contains(ObjectIdentifier($0.warm)) }
             for entry in expired {
                 memoryInUse -= entry.warm.memory
-                await entry.warm.sandbox.stop()
+                await entry.warm.stop()
             }
         }
     }
 
-    /// Tears down every idle sandbox and removes this server's cgroup scope (shutdown).
+    /// Tears down every idle sandbox and free instance and removes this server's cgroup scope (shutdown).
     public func shutdown() async {
-        let all = idle.values.flatMap { $0 }.map(\.warm)
+        let all = idle.values.flatMap { $0 }.map(\.warm.instance) + free.values.flatMap { $0 }
         idle = [:]
+        free = [:]
+        provisioned = [:]
         // In parallel: a server with many warm sandboxes must finish within its shutdown grace.
         await withTaskGroup(of: Void.self) { group in
-            for warm in all { group.addTask { await warm.sandbox.stop() } }
+            for instance in all { group.addTask { await instance.stop() } }
         }
         memoryInUse = 0
         driver.removeScope()
     }
 
-    private func start(_ key: Key, _ target: InvocationTarget) async throws -> Warm {
+    func start(_ key: Key, _ target: InvocationTarget, initialization: String = "on-demand") async throws -> Warm {
         let version = target.version
         guard let runtime = version.runtime, let launch = registry.launch(for: runtime) else {
             throw LambdaError(
@@ -243,25 +260,33 @@ public actor Invoker: InvocationHandler {
                 message: "The runtime parameter of \(version.runtime ?? "none") is not supported by this Nimbus server.",
                 messageKey: .upper)
         }
-        let uid = configuration.firstUID + nextUID % configuration.uidCount
-        nextUID &+= 1
-        let spec = SandboxSpec(
-            id: UUID().uuidString.lowercased(), taskDirectory: taskDirectory(version),
-            readOnlyBinds: launch.runtimeDirectory.map { [($0, "/var/runtime")] } ?? [],
-            command: launch.command.map { $0 == "{handler}" ? (version.handler ?? "") : $0 },
-            environment: SandboxEnvironment.make(target: target, launch: launch, runtime: runtime),
-            memoryMB: version.memorySize, ephemeralStorageMB: version.ephemeralStorage, pidsMax: 1024,
-            hostUID: uid, hostGID: uid)
-        let session = SandboxSession(cgroup: driver.cgroup(for: spec.id), cpuQuota: spec.cpuQuotaMicroseconds)
-        let endpoint = RuntimeEndpoint { session.handle($0) }
+        let zygote = launch.zygote.acceptsInProcess(version.environment ?? [:]) ? launch.zygote : .exec
+        let shape = InstanceShape(runtime: launch.name, zygote: zygote, ephemeralStorageMB: version.ephemeralStorage)
         do {
-            let sandbox = try await driver.start(spec, endpoint: endpoint)
-            session.attach(sandbox: sandbox, endpoint: endpoint)
-            return Warm(key: key, sandbox: sandbox, endpoint: endpoint, session: session, memory: version.memorySize)
+            let instance: Instance
+            if let waiting = takeFree(shape) {
+                instance = waiting
+            } else {
+                instance = try await factory.start(shape, launch: launch, uid: nextSandboxUID())
+            }
+            do {
+                try factory.assign(
+                    instance, target: target, launch: launch, runtime: runtime, code: taskDirectory(version),
+                    initialization: initialization)
+            } catch {
+                await instance.stop()
+                throw error
+            }
+            return Warm(key: key, instance: instance, memory: version.memorySize)
         } catch {
             throw LambdaError(
                 code: "ServiceException", status: 500, message: "The sandbox could not be started: \(error)",
                 messageKey: .upper, type: "Service")
         }
+    }
+
+    func nextSandboxUID() -> UInt32 {
+        defer { nextUID &+= 1 }
+        return configuration.firstUID + nextUID % configuration.uidCount
     }
 }

@@ -6,6 +6,8 @@ import NimbusModel
 public struct RuntimeRegistry: Sendable {
     /// How one runtime family starts.
     public struct Launch: Sendable, Equatable {
+        /// The installed runtime that serves (e.g. `python3.11` also for an aliased `python3.12`).
+        public var name: String
         /// Host directory bound read-only at `/var/runtime` (nil: none).
         public var runtimeDirectory: String?
         /// Command inside the sandbox; `{handler}` is replaced by the function's handler.
@@ -14,6 +16,8 @@ public struct RuntimeRegistry: Sendable {
         public var environment: [String: String]
         /// Set `AWS_EXECUTION_ENV` (managed runtimes only).
         public var managed: Bool
+        /// How a pre-initialised instance of this runtime waits for its function.
+        var zygote: Zygote
     }
 
     var launches: [String: Launch]
@@ -28,18 +32,20 @@ public struct RuntimeRegistry: Sendable {
         aliases: [String: String] = ["python3.12": "python3.11", "python3.13": "python3.11", "python3.14": "python3.11"]
     ) {
         var launches: [String: Launch] = [
-            "provided.al2023": Launch(runtimeDirectory: nil, command: ["/var/task/bootstrap"], environment: [:], managed: false),
-            "provided.al2": Launch(runtimeDirectory: nil, command: ["/var/task/bootstrap"], environment: [:], managed: false),
+            "provided.al2023": Self.provided,
+            "provided.al2": Self.provided,
         ]
         if let pythonRuntime {
             launches["python3.11"] = Launch(
-                runtimeDirectory: pythonRuntime, command: ["/usr/bin/python3", "-m", "awslambdaric", "{handler}"],
-                environment: ["PYTHONPATH": "/var/runtime:/var/task", "PYTHONUNBUFFERED": "1"], managed: true)
+                name: "python3.11", runtimeDirectory: pythonRuntime,
+                command: ["/usr/bin/python3", "-m", "awslambdaric", "{handler}"],
+                environment: ["PYTHONPATH": "/var/runtime:/var/task", "PYTHONUNBUFFERED": "1"], managed: true,
+                zygote: .python)
         }
         if let nodeRuntime {
             launches["nodejs20.x"] = Launch(
-                runtimeDirectory: nodeRuntime, command: ["/usr/bin/node", "/var/runtime/bootstrap.js"],
-                environment: ["NODE_PATH": "/var/task/node_modules"], managed: true)
+                name: "nodejs20.x", runtimeDirectory: nodeRuntime, command: ["/usr/bin/node", "/var/runtime/bootstrap.js"],
+                environment: ["NODE_PATH": "/var/task/node_modules"], managed: true, zygote: .node)
         }
         for (alias, target) in aliases.sorted(by: { $0.key < $1.key }) {
             guard let launch = launches[target], launches[alias] == nil else { continue }
@@ -48,6 +54,10 @@ public struct RuntimeRegistry: Sendable {
         }
         self.launches = launches
     }
+
+    static let provided = Launch(
+        name: "provided", runtimeDirectory: nil, command: ["/var/task/bootstrap"], environment: [:], managed: false,
+        zygote: .exec)
 
     /// How `runtime` starts, or nil when nothing installed serves it.
     public func launch(for runtime: String) -> Launch? { launches[runtime] }

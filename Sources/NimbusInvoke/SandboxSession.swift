@@ -16,17 +16,24 @@ final class SandboxSession: Sendable {
     }
 
     private let cgroup: CgroupV1
-    private let cpuQuota: Int
-    /// When the sandbox was started and when its runtime first asked for work (Init Duration).
-    private let startedAt = ContinuousClock.now
+    /// The Lambda CPU share, applied once the runtime is ready.
+    private let cpuQuota = Mutex(-1)
+    /// When the function was handed to the sandbox and when its runtime first asked for work (Init Duration).
+    private let startedAt = Mutex(ContinuousClock.now)
     private let initDuration = Mutex<Duration?>(nil)
     private let initReported = Mutex(false)
     private let initError = Mutex<(body: [UInt8], type: String?)?>(nil)
     private let parts = Mutex<(sandbox: BubblewrapSandbox, endpoint: RuntimeEndpoint)?>(nil)
 
-    init(cgroup: CgroupV1, cpuQuota: Int) {
+    init(cgroup: CgroupV1) {
         self.cgroup = cgroup
-        self.cpuQuota = cpuQuota
+    }
+
+    /// The function is being handed over now: its init duration counts from here, and `cpuQuota` applies
+    /// once it is ready.
+    func assigned(cpuQuota quota: Int) {
+        cpuQuota.withLock { $0 = quota }
+        startedAt.withLock { $0 = .now }
     }
 
     func attach(sandbox: BubblewrapSandbox, endpoint: RuntimeEndpoint) {
@@ -37,9 +44,10 @@ final class SandboxSession: Sendable {
     func handle(_ event: RuntimeEvent) {
         switch event {
         case .ready:
-            let elapsed = ContinuousClock.now - startedAt
+            let elapsed = ContinuousClock.now - startedAt.withLock { $0 }
             initDuration.withLock { $0 = elapsed }
-            try? cgroup.setCPUQuota(cpuQuota)
+            let quota = cpuQuota.withLock { $0 }
+            if quota > 0 { try? cgroup.setCPUQuota(quota) }
         case .initError(let body, let type): initError.withLock { $0 = (body, type) }
         }
     }

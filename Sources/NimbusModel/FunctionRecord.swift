@@ -145,12 +145,15 @@ public struct ProvisionedConcurrencyRecord: Codable, Sendable {
     public var lastModified: Date
     /// Whether the allocation finished (reported `READY`).
     public var ready: Bool
+    /// Why the allocation failed (reported `FAILED`), if it did.
+    public var failure: String?
 
     /// Creates a config.
-    public init(requested: Int, lastModified: Date, ready: Bool) {
+    public init(requested: Int, lastModified: Date, ready: Bool, failure: String? = nil) {
         self.requested = requested
         self.lastModified = lastModified
         self.ready = ready
+        self.failure = failure
     }
 }
 

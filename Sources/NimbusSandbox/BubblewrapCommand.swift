@@ -2,6 +2,8 @@
 public enum BubblewrapCommand {
     /// File descriptors the spawn shim keeps open for bwrap.
     public enum FD {
+        /// Inside the sandbox: the pipe a pre-initialised runtime reads its function's configuration from.
+        public static let config: Int32 = 3
         /// The seccomp BPF program.
         public static let seccomp: Int32 = 10
         /// bwrap writes `{"child-pid": N}` here once the sandbox's pid 1 exists.

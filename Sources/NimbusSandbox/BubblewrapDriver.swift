@@ -6,6 +6,9 @@ import NimbusRuntimeAPI
 public struct SandboxError: Error, CustomStringConvertible, Sendable {
     /// What went wrong.
     public var description: String
+
+    /// Creates an error.
+    public init(description: String) { self.description = description }
 }
 
 /// Starts sandboxes with bubblewrap: cgroups made and limited by Nimbus, the `nimbus-spawn` shim to join
@@ -28,6 +31,8 @@ public struct BubblewrapDriver: Sendable {
         self.bwrap = bwrap
         self.cgroupRoot = cgroupRoot
         _ = nimbus_become_subreaper()
+        // A runtime that dies before reading its configuration must not take the server down with SIGPIPE.
+        signal(SIGPIPE, SIG_IGN)
     }
 
     /// The cgroup a sandbox with this id gets.
@@ -59,21 +64,30 @@ public struct BubblewrapDriver: Sendable {
         var info: [Int32] = [0, 0]
         var block: [Int32] = [0, 0]
         var output: [Int32] = [0, 0]
-        guard nimbus_pipe(&info) == 0, nimbus_pipe(&block) == 0, nimbus_pipe(&output) == 0 else {
+        var config: [Int32] = [0, 0]
+        guard nimbus_pipe(&info) == 0, nimbus_pipe(&block) == 0, nimbus_pipe(&output) == 0, nimbus_pipe(&config) == 0
+        else {
             close(seccomp)
             throw SandboxError(description: "pipe: errno \(errno)")
         }
         let log = SandboxOutput(fd: output[0])
         var argv = [shim]
         for file in cgroup.taskFiles { argv += ["-t", file] }
-        for fd in [BubblewrapCommand.FD.seccomp, BubblewrapCommand.FD.info, BubblewrapCommand.FD.block] {
+        for fd in [
+            BubblewrapCommand.FD.seccomp, BubblewrapCommand.FD.info, BubblewrapCommand.FD.block,
+            BubblewrapCommand.FD.config,
+        ] {
             argv += ["-k", String(fd)]
         }
         argv += ["-u", String(spec.hostUID), "-g", String(spec.hostGID), "--", bwrap]
         argv += BubblewrapCommand.arguments(spec)
-        // stdout and stderr of bwrap and the runtime go to one pipe, read by SandboxOutput.
-        let sources = [seccomp, info[1], block[0], output[1], output[1]]
-        let targets = [BubblewrapCommand.FD.seccomp, BubblewrapCommand.FD.info, BubblewrapCommand.FD.block, 1, 2]
+        // stdout and stderr of bwrap and the runtime go to one pipe, read by SandboxOutput; the config pipe's
+        // read end is inherited by the runtime as fd 3.
+        let sources = [seccomp, info[1], block[0], config[0], output[1], output[1]]
+        let targets = [
+            BubblewrapCommand.FD.seccomp, BubblewrapCommand.FD.info, BubblewrapCommand.FD.block,
+            BubblewrapCommand.FD.config, 1, 2,
+        ]
         var pid: pid_t = 0
         let rc = Self.withCStrings(argv) { cArgs in
             nimbus_spawn(shim, cArgs, sources, targets, Int32(sources.count), &pid)
@@ -82,6 +96,7 @@ public struct BubblewrapDriver: Sendable {
         guard rc == 0 else {
             close(info[0])
             close(block[1])
+            close(config[1])
             log.close()
             throw SandboxError(description: "posix_spawn \(shim): errno \(rc)")
         }
@@ -94,6 +109,7 @@ public struct BubblewrapDriver: Sendable {
         let processes = SandboxProcesses(launcher: nimbus_pidfd_open(pid))
         guard let initPid = await Self.readChildPid(info[0]) else {
             processes.kill()
+            close(config[1])
             log.close()
             throw SandboxError(description: "bwrap exited before the sandbox started")
         }
@@ -101,6 +117,7 @@ public struct BubblewrapDriver: Sendable {
         let listener = nimbus_listen_in_netns_of(initPid, Int32(spec.runtimeAPIPort))
         guard listener >= 0 else {
             processes.kill()
+            close(config[1])
             log.close()
             throw SandboxError(description: "Runtime API listener in the sandbox netns: errno \(-listener)")
         }
@@ -110,13 +127,15 @@ public struct BubblewrapDriver: Sendable {
         } catch {
             close(listener)
             processes.kill()
+            close(config[1])
             log.close()
             throw error
         }
         var go: UInt8 = 1
         _ = write(block[1], &go, 1)
         return BubblewrapSandbox(
-            spec: spec, cgroup: cgroup, server: server, processes: processes, output: log, initPid: initPid)
+            spec: spec, cgroup: cgroup, server: server, processes: processes, output: log, initPid: initPid,
+            configFD: config[1])
     }
 
     /// Reads bwrap's `{"child-pid": N}` from the info pipe (blocking, off the cooperative pool).

@@ -1,6 +1,7 @@
 import CNimbusLinux
 import Foundation
 import NimbusRuntimeAPI
+import Synchronization
 
 /// A running sandbox: its processes, cgroups and Runtime API listener.
 public final class BubblewrapSandbox: Sendable {
@@ -16,17 +17,40 @@ public final class BubblewrapSandbox: Sendable {
     public let initPid: pid_t
     /// What the runtime writes to stdout and stderr.
     public let output: SandboxOutput
+    /// The write end of the runtime's configuration pipe (fd 3 inside), until `configure` closes it.
+    private let configFD: Mutex<Int32>
 
     init(
         spec: SandboxSpec, cgroup: CgroupV1, server: RuntimeAPIServer, processes: SandboxProcesses,
-        output: SandboxOutput, initPid: pid_t
+        output: SandboxOutput, initPid: pid_t, configFD: Int32
     ) {
+        self.configFD = Mutex(configFD)
         self.spec = spec
         self.cgroup = cgroup
         self.server = server
         self.processes = processes
         self.output = output
         self.initPid = initPid
+    }
+
+    /// Hands a waiting runtime its configuration (written whole, then the pipe is closed so the reader sees
+    /// the end). Returns false if the runtime is gone or was configured already.
+    @discardableResult
+    public func configure(_ bytes: [UInt8]) -> Bool {
+        let fd = configFD.withLock { fd in
+            defer { fd = -1 }
+            return fd
+        }
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        var written = 0
+        while written < bytes.count {
+            let n = bytes.withUnsafeBytes { write(fd, $0.baseAddress! + written, bytes.count - written) }
+            if n < 0, errno == EINTR { continue }
+            guard n > 0 else { return false }
+            written += n
+        }
+        return true
     }
 
     /// The outer bwrap's wait status once it has exited (the runtime is gone then), else nil.
@@ -37,6 +61,11 @@ public final class BubblewrapSandbox: Sendable {
     @discardableResult
     public func stop() async -> Bool {
         processes.kill()
+        let fd = configFD.withLock { fd in
+            defer { fd = -1 }
+            return fd
+        }
+        if fd >= 0 { close(fd) }
         output.close()
         await server.close()
         return cgroup.remove()

@@ -37,6 +37,20 @@ public struct CgroupV1: Sendable {
         try write("cpu", "cpu.cfs_quota_us", "-1")
     }
 
+    /// Changes the memory limit (and memory+swap, where accounted) of a running sandbox. The kernel wants
+    /// memory ≤ memory+swap at every step, so the order of the two writes depends on the direction.
+    public func setMemoryLimit(memoryMB: Int) throws {
+        let bytes = String(memoryMB * 1_048_576)
+        guard FileManager.default.fileExists(atPath: "\(directory("memory"))/memory.memsw.limit_in_bytes") else {
+            return try write("memory", "memory.limit_in_bytes", bytes)
+        }
+        let current = Int(read("memory", "memory.limit_in_bytes")?.trimmingCharacters(in: .whitespacesAndNewlines) ?? "")
+        let files = ["memory.limit_in_bytes", "memory.memsw.limit_in_bytes"]
+        for file in (current ?? 0) > memoryMB * 1_048_576 ? files : files.reversed() {
+            try write("memory", file, bytes)
+        }
+    }
+
     /// Sets the CPU quota (µs per 100 ms period).
     public func setCPUQuota(_ microseconds: Int) throws {
         try write("cpu", "cpu.cfs_quota_us", String(microseconds))

@@ -43,5 +43,8 @@ public struct SandboxSpec: Sendable {
     }
 
     /// Lambda's CPU share: one full vCPU at 1,769 MB, proportional below (CFS period 100 ms).
-    public var cpuQuotaMicroseconds: Int { max(1000, 100_000 * memoryMB / 1769) }
+    public var cpuQuotaMicroseconds: Int { Self.cpuQuota(memoryMB: memoryMB) }
+
+    /// Lambda's CPU share for `memoryMB` (µs per 100 ms period).
+    public static func cpuQuota(memoryMB: Int) -> Int { max(1000, 100_000 * memoryMB / 1769) }
 }

@@ -74,15 +74,20 @@ public struct NimbusPlatform: Sendable {
         }
         let signer = CodeLocationSigner(secret: secret, base: baseURL)
         let code = CodeArtifactStore(directory: configuration.codeDirectory)
+        let shim = Self.sandboxShim(logger: logger)
         let control = ControlPlane(
-            functions: store, mappings: store, code: code, urlBase: baseURL,
+            functions: store, mappings: store, code: code, urlBase: baseURL, allocatesProvisioned: shim != nil,
             codeLocation: { key, qualifier in signer.url(for: key, qualifier: qualifier) })
         let store = self.store
         let authenticator = Authenticator { accessKeyId in
             try await store.accessKey(id: accessKeyId).map { ($0.secretAccessKey, $0.accountId) }
         }
         let logs = FunctionLogs(directory: configuration.dataDirectory.appendingPathComponent("logs"))
-        let invoker = Self.makeInvoker(control: control, logs: logs, scope: cgroupScope, logger: logger)
+        let invoker = shim.flatMap { shim in
+            Self.makeInvoker(
+                shim: shim, control: control, logs: logs, scope: cgroupScope,
+                instances: configuration.instancesDirectory.path, logger: logger)
+        }
         if invoker != nil { Self.makeTraversable(configuration.codeDirectory, logger: logger) }
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
         var submitEvent: (@Sendable (AsyncEvent) async throws -> Void)?
@@ -91,6 +96,8 @@ public struct NimbusPlatform: Sendable {
                 store: store, control: control, invoker: invoker, logger: logger)
             services.append(.init(service: runner))
             services.append(.init(service: IdleReaper(invoker: invoker)))
+            services.append(.init(service: InstanceFiller(invoker: invoker)))
+            services.append(.init(service: ProvisionedWarmer(control: control, invoker: invoker, logger: logger)))
             submitEvent = submit
         }
         let responder = APIResponder(
@@ -133,8 +140,8 @@ public struct NimbusPlatform: Sendable {
         }
     }
 
-    /// The warm pool, when this machine can run sandboxes (root, bubblewrap, cgroup v1, the spawn shim).
-    static func makeInvoker(control: ControlPlane, logs: FunctionLogs, scope: String, logger: Logger) -> Invoker? {
+    /// The spawn shim, when this machine can run sandboxes (root, bubblewrap, cgroup v1, the shim itself).
+    static func sandboxShim(logger: Logger) -> String? {
         let exe = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
         let shim = URL(fileURLWithPath: exe).deletingLastPathComponent().appendingPathComponent("nimbus-spawn").path
         guard getuid() == 0, FileManager.default.isExecutableFile(atPath: "/usr/bin/bwrap"),
@@ -144,9 +151,22 @@ public struct NimbusPlatform: Sendable {
             logger.warning("Invoke is disabled: sandboxes need root, /usr/bin/bwrap, cgroup v1 and \(shim)")
             return nil
         }
+        return shim
+    }
+
+    /// The warm pool.
+    static func makeInvoker(
+        shim: String, control: ControlPlane, logs: FunctionLogs, scope: String, instances: String, logger: Logger
+    ) -> Invoker? {
         let driver = BubblewrapDriver(shim: shim, scope: scope)
         let stale = driver.sweepStale()
         if stale > 0 { logger.notice("removed \(stale) sandbox(es) left by a previous run") }
+        // Task directories of a previous run's sandboxes: hard links only, the code store keeps the bytes.
+        try? FileManager.default.removeItem(atPath: instances)
+        guard mkdir(instances, 0o711) == 0 else {
+            logger.warning("Invoke is disabled: cannot create \(instances) (errno \(errno))")
+            return nil
+        }
         let environment = ProcessInfo.processInfo.environment
         func runtimeDirectory(_ variable: String, _ fallback: String) -> String? {
             let path = environment[variable] ?? fallback
@@ -159,8 +179,21 @@ public struct NimbusPlatform: Sendable {
         var pool = Invoker.Configuration()
         if let seconds = environment["NIMBUS_IDLE_TIMEOUT"].flatMap(Int.init) { pool.idleTimeout = .seconds(seconds) }
         if let budget = environment["NIMBUS_MEMORY_BUDGET_MB"].flatMap(Int.init) { pool.memoryBudgetMB = budget }
-        return Invoker(driver: driver, registry: registry, configuration: pool, logs: logs) { version in
+        if let text = environment["NIMBUS_PREINITIALISED"] { pool.preinitialised = Self.counts(text) }
+        return Invoker(
+            driver: driver, registry: registry, configuration: pool, instancesDirectory: instances, logs: logs
+        ) { version in
             control.taskDirectory(for: version)
         }
+    }
+
+    /// Parses `runtime=count,…` (e.g. `python3.11=4,nodejs20.x=0`); malformed parts are ignored.
+    static func counts(_ text: String) -> [String: Int] {
+        var counts: [String: Int] = [:]
+        for part in text.split(separator: ",") {
+            let pair = part.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+            if pair.count == 2, let count = Int(pair[1]), count >= 0 { counts[pair[0]] = count }
+        }
+        return counts
     }
 }

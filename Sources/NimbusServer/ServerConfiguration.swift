@@ -20,6 +20,8 @@ public struct ServerConfiguration: Sendable {
     public var databasePath: String { dataDirectory.appendingPathComponent("nimbus.sqlite").path }
     /// The code artifact directory.
     public var codeDirectory: URL { dataDirectory.appendingPathComponent("code", isDirectory: true) }
+    /// Task directories of running sandboxes (function code hard-linked in); emptied at start-up.
+    public var instancesDirectory: URL { dataDirectory.appendingPathComponent("instances", isDirectory: true) }
 
     /// The data directory from a flag, `NIMBUS_DATA_DIR`, or `./.nimbus`.
     public static func dataDirectory(_ flag: String?) -> URL {

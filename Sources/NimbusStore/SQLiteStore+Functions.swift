@@ -49,17 +49,18 @@ extension SQLiteStore: FunctionStore {
                 try db.execute(
                     sql: """
                         INSERT INTO function (account_id, region, name, document, total_code_size,
-                            reserved_concurrency, provisioned_concurrency, stamp)
-                        VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                            reserved_concurrency, provisioned_concurrency, provisioned_total, stamp)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
                         ON CONFLICT (account_id, region, name) DO UPDATE SET document = excluded.document,
                             total_code_size = excluded.total_code_size,
                             reserved_concurrency = excluded.reserved_concurrency,
                             provisioned_concurrency = excluded.provisioned_concurrency,
+                            provisioned_total = excluded.provisioned_total,
                             stamp = excluded.stamp
                         """,
                     arguments: [
                         key.accountId, key.region, key.name, try self.encode(record), record.totalCodeSize,
-                        record.reservedConcurrency, record.provisionedOutsideReservation,
+                        record.reservedConcurrency, record.provisionedOutsideReservation, record.provisionedTotal,
                         Int64.random(in: 1...Int64.max),
                     ])
             } else if before != nil {
@@ -69,6 +70,19 @@ extension SQLiteStore: FunctionStore {
             }
             return result
         }
+    }
+
+    public func provisionedFunctions() async throws -> [FunctionRecord] {
+        let rows = try await writer.read { db in
+            try Row.fetchAll(
+                db,
+                sql: "SELECT account_id, region, name, stamp, document FROM function WHERE provisioned_total > 0 ORDER BY account_id, region, name"
+            ).map { row -> (FunctionKey, Int64, Data) in
+                (FunctionKey(accountId: row["account_id"], region: row["region"], name: row["name"]), row["stamp"],
+                 row["document"])
+            }
+        }
+        return try rows.compactMap { key, stamp, data in try resolve(key, stamp: stamp, data: data) }
     }
 
     public func listFunctions(accountId: String, region: String, after marker: String?, limit: Int) async throws

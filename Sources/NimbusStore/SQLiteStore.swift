@@ -100,6 +100,22 @@ public final class SQLiteStore: Sendable {
                     );
                     """)
         }
+        migrator.registerMigration("v4-provisioned-total") { db in
+            // Which functions have provisioned concurrency configs, for the warmer's scan across accounts.
+            try db.execute(sql: "ALTER TABLE function ADD COLUMN provisioned_total INTEGER NOT NULL DEFAULT 0")
+            let decoder = JSONDecoder()
+            decoder.dateDecodingStrategy = .millisecondsSince1970
+            let rows = try Row.fetchAll(db, sql: "SELECT account_id, region, name, document FROM function")
+            for row in rows {
+                let record = try decoder.decode(FunctionRecord.self, from: row["document"] as Data)
+                guard record.provisionedTotal > 0 else { continue }
+                try db.execute(
+                    sql: "UPDATE function SET provisioned_total = ? WHERE account_id = ? AND region = ? AND name = ?",
+                    arguments: [
+                        record.provisionedTotal, row["account_id"] as String, row["region"] as String, row["name"] as String,
+                    ])
+            }
+        }
         return migrator
     }
 

@@ -73,6 +73,8 @@ public protocol FunctionStore: Sendable {
         -> [FunctionRecord]
     /// Totals of an account and region.
     func accountUsage(accountId: String, region: String) async throws -> AccountUsage
+    /// Every function (all accounts and regions) with at least one provisioned concurrency config.
+    func provisionedFunctions() async throws -> [FunctionRecord]
 }
 
 /// Event source mappings, which outlive their functions.

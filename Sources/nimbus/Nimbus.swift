@@ -68,7 +68,7 @@ struct Accounts: AsyncParsableCommand {
                     "AccountId": account.accountId, "AccessKeyId": key.accessKeyId,
                     "SecretAccessKey": key.secretAccessKey,
                 ])
-            } catch let error as CustomStringConvertible {
+            } catch let error as any CustomStringConvertible {
                 throw ValidationError(error.description)
             }
         }

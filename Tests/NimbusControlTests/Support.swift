@@ -11,12 +11,13 @@ struct Harness {
     let alice = Caller(accountId: "111122223333", region: "us-east-1")
     let bob = Caller(accountId: "444455556666", region: "us-east-1")
 
-    init() throws {
+    init(allocatesProvisioned: Bool = false) throws {
         store = try SQLiteStore.inMemory()
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("nimbus-control-\(UUID().uuidString)")
         control = ControlPlane(
             functions: store, mappings: store, code: CodeArtifactStore(directory: dir),
-            urlBase: { "http://127.0.0.1:9000" }, codeLocation: { key, q in "http://x/\(key.name)/\(q)" })
+            urlBase: { "http://127.0.0.1:9000" }, allocatesProvisioned: allocatesProvisioned,
+            codeLocation: { key, q in "http://x/\(key.name)/\(q)" })
     }
 
     /// A CreateFunction body with a small valid zip.

@@ -2,6 +2,8 @@
 // Nimbus Node.js 20 runtime bootstrap: a Lambda Runtime API client loop that behaves like AWS's
 // managed nodejs runtimes (handler resolution, context, callback/async handlers, error shapes, logs).
 // Standard library only. Run as `node bootstrap.js` with the usual Lambda environment variables.
+// Pre-initialised (NIMBUS_CONFIG_FD set): node starts before any function is known and blocks reading
+// {"env": {...}} from that fd; the environment is then replaced by the function's before anything reads it.
 // Exit codes: 1 after an init error, an uncaught exception or an unhandled rejection (AWS uses
 // 128/129 for the latter two), or when the Runtime API can no longer be reached.
 
@@ -10,6 +12,15 @@ const http = require('http');
 const path = require('path');
 const util = require('util');
 const { pathToFileURL } = require('url');
+
+if (process.env.NIMBUS_CONFIG_FD) {
+  const fd = Number(process.env.NIMBUS_CONFIG_FD);
+  const config = JSON.parse(fs.readFileSync(fd, 'utf8'));
+  fs.closeSync(fd);
+  for (const key of Object.keys(process.env)) delete process.env[key];
+  Object.assign(process.env, config.env);
+  process.chdir('/var/task');
+}
 
 const env = process.env;
 const API = env.AWS_LAMBDA_RUNTIME_API || '127.0.0.1:9001';

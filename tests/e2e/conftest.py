@@ -22,6 +22,7 @@ from e2e_helpers import (
     Account,
     NimbusServer,
     create_account,
+    make_traversable,
     make_zip,
     role_arn,
     run_aws,
@@ -216,6 +217,7 @@ class ServerFactory:
 
 @pytest.fixture
 def server_factory(tmp_path):
+    make_traversable(tmp_path)  # private servers run sandboxes too (provisioned concurrency, invokes)
     factory = ServerFactory(tmp_path)
     yield factory
     factory.close()

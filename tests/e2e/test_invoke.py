@@ -13,7 +13,7 @@ import io
 import pytest
 from botocore.exceptions import ClientError
 
-from e2e_helpers import make_traversable, make_zip, unique_name
+from e2e_helpers import make_zip, unique_name
 
 pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="sandboxes need root (CI runs as root)")
 
@@ -254,10 +254,9 @@ def test_event_invocation_is_accepted_then_runs(nimbus, client, alice, python_fn
     assert e.value.response["Error"]["Code"] == "RequestEntityTooLargeException"
 
 
-def test_accepted_events_survive_sigkill_and_run_after_restart(server_factory, tmp_path):
+def test_accepted_events_survive_sigkill_and_run_after_restart(server_factory):
     import time
 
-    make_traversable(tmp_path)
     server = server_factory()
     alice = server.accounts["alice"]
     client = server.client(alice)

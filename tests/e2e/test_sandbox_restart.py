@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from e2e_helpers import make_traversable, make_zip, role_arn
+from e2e_helpers import make_zip, role_arn
 
 pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="sandboxes need root (CI runs as root)")
 
@@ -28,19 +28,22 @@ def sandboxes(scope: str) -> list[str]:
     return [p.name for p in parent.iterdir() if p.is_dir()] if parent.exists() else []
 
 
-def processes_running(marker: str) -> list[int]:
-    found = []
-    for pid in filter(str.isdigit, os.listdir("/proc")):
+def scope_pids(scope: str) -> list[int]:
+    """Every process in the server's sandboxes (pre-initialised instances included)."""
+    pids = []
+    for name in sandboxes(scope):
         try:
-            if marker.encode() in Path(f"/proc/{pid}/cmdline").read_bytes():
-                found.append(int(pid))
+            pids += [int(p) for p in Path(f"/sys/fs/cgroup/pids/nimbus/{scope}/{name}/cgroup.procs").read_text().split()]
         except OSError:
             pass
-    return found
+    return pids
 
 
-def test_sigkill_leaves_no_strays_and_restart_sweeps(server_factory, tmp_path):
-    make_traversable(tmp_path)
+def alive(pids: list[int]) -> list[int]:
+    return [pid for pid in pids if Path(f"/proc/{pid}").exists()]
+
+
+def test_sigkill_leaves_no_strays_and_restart_sweeps(server_factory):
     server = server_factory()
     alice = server.accounts["alice"]
     client = server.client(alice)
@@ -50,24 +53,28 @@ def test_sigkill_leaves_no_strays_and_restart_sweeps(server_factory, tmp_path):
                            Code={"ZipFile": make_zip({f"{module}.py": "def handler(e, c):\n    return e\n"})})
     assert json.loads(client.invoke(FunctionName="probe", Payload=b'{"a":1}')["Payload"].read()) == {"a": 1}
     scope = cgroup_scope(server.data_dir)
-    assert processes_running(module), "the warm sandbox runs the probe module"
-    assert len(sandboxes(scope)) == 1
+    before = set(sandboxes(scope))
+    pids = scope_pids(scope)
+    # the function's sandbox and the pre-initialised instances waiting beside it
+    assert len(before) >= 2 and pids
+    assert before & set(os.listdir(server.data_dir / "instances")), "task directories are named by sandbox"
 
     server.kill()  # SIGKILL: no graceful shutdown
     deadline = time.time() + 10
-    while processes_running(module) and time.time() < deadline:
+    while alive(pids) and time.time() < deadline:
         time.sleep(0.1)
-    assert not processes_running(module), "bwrap --die-with-parent takes the sandbox down with the server"
+    assert not alive(pids), "bwrap --die-with-parent takes every sandbox down with the server"
 
     restarted = server_factory.restart(server)
-    assert sandboxes(scope) == [], "the restarted server swept its predecessor's cgroups"
+    assert not before & set(sandboxes(scope)), "the restarted server swept its predecessor's cgroups"
+    assert not before & set(os.listdir(restarted.data_dir / "instances")), "and its sandboxes' task directories"
     client = restarted.client(alice)
     assert json.loads(client.invoke(FunctionName="probe", Payload=b'{"b":2}')["Payload"].read()) == {"b": 2}
 
 
-def test_idle_sandboxes_are_torn_down_after_the_idle_timeout(server_factory, tmp_path, monkeypatch):
-    make_traversable(tmp_path)
+def test_idle_sandboxes_are_torn_down_after_the_idle_timeout(server_factory, monkeypatch):
     monkeypatch.setenv("NIMBUS_IDLE_TIMEOUT", "1")
+    monkeypatch.setenv("NIMBUS_PREINITIALISED", "")  # only the function's own sandbox in the scope
     server = server_factory()
     alice = server.accounts["alice"]
     client = server.client(alice)

@@ -1,0 +1,98 @@
+import Foundation
+import NimbusControl
+import NimbusModel
+import NimbusRuntimeAPI
+import NimbusSandbox
+
+/// What a pre-initialised instance can become: instances of one shape are interchangeable.
+struct InstanceShape: Hashable, Sendable {
+    /// The installed runtime (`RuntimeRegistry.Launch.name`).
+    var runtime: String
+    /// How its runtime waits.
+    var zygote: Zygote
+    /// `/tmp` size, fixed when the sandbox starts.
+    var ephemeralStorageMB: Int
+}
+
+/// A started sandbox (namespaces, cgroups, Runtime API listener) whose runtime process waits for its
+/// function, or, once assigned, runs one function version for one account until it is torn down.
+final class Instance: Sendable {
+    let shape: InstanceShape
+    let sandbox: BubblewrapSandbox
+    let endpoint: RuntimeEndpoint
+    let session: SandboxSession
+    /// The host directory bound read-only at `/var/task`; the function's code is linked in on assignment.
+    let taskDirectory: String
+
+    init(shape: InstanceShape, sandbox: BubblewrapSandbox, endpoint: RuntimeEndpoint, session: SandboxSession,
+         taskDirectory: String) {
+        self.shape = shape
+        self.sandbox = sandbox
+        self.endpoint = endpoint
+        self.session = session
+        self.taskDirectory = taskDirectory
+    }
+
+    /// Kills the sandbox, removes its cgroups and its task directory.
+    func stop() async {
+        await sandbox.stop()
+        TaskTree.remove(taskDirectory)
+    }
+}
+
+/// Starts instances before their function is known, and hands a function to one.
+struct InstanceFactory: Sendable {
+    let driver: BubblewrapDriver
+    /// Where instances' task directories live (`<data>/instances`, emptied when the server starts).
+    let directory: String
+    /// The memory limit while an instance waits (its function's `MemorySize` replaces it).
+    static let waitingMemoryMB = 128
+
+    /// Starts an instance of `shape`: the runtime imports what it can and blocks on its config pipe.
+    func start(_ shape: InstanceShape, launch: RuntimeRegistry.Launch, uid: UInt32) async throws -> Instance {
+        let id = UUID().uuidString.lowercased()
+        let task = "\(directory)/\(id)"
+        guard mkdir(task, 0o755) == 0 else { throw SandboxError(description: "mkdir \(task): errno \(errno)") }
+        let spec = SandboxSpec(
+            id: id, taskDirectory: task,
+            readOnlyBinds: launch.runtimeDirectory.map { [($0, "/var/runtime")] } ?? [],
+            command: shape.zygote.command(launch), environment: SandboxEnvironment.waiting(launch: launch),
+            memoryMB: Self.waitingMemoryMB, ephemeralStorageMB: shape.ephemeralStorageMB, pidsMax: 1024,
+            hostUID: uid, hostGID: uid)
+        let session = SandboxSession(cgroup: driver.cgroup(for: id))
+        let endpoint = RuntimeEndpoint { session.handle($0) }
+        do {
+            let sandbox = try await driver.start(spec, endpoint: endpoint)
+            session.attach(sandbox: sandbox, endpoint: endpoint)
+            return Instance(shape: shape, sandbox: sandbox, endpoint: endpoint, session: session, taskDirectory: task)
+        } catch {
+            TaskTree.remove(task)
+            throw error
+        }
+    }
+
+    /// Hands `target`'s version to a waiting instance: code linked into `/var/task`, memory limit and CPU
+    /// share set, then the environment (and, for `.exec`, the command) written to the runtime.
+    func assign(
+        _ instance: Instance, target: InvocationTarget, launch: RuntimeRegistry.Launch, runtime: String,
+        code: String, initialization: String
+    ) throws {
+        let version = target.version
+        try TaskTree.link(from: code, into: instance.taskDirectory)
+        try instance.sandbox.cgroup.setMemoryLimit(memoryMB: version.memorySize)
+        let environment = SandboxEnvironment.make(
+            target: target, launch: launch, runtime: runtime, initialization: initialization)
+        let handler = version.handler ?? ""
+        let argv: [String]
+        switch instance.shape.zygote {
+        case .python: argv = ["awslambdaric", handler]
+        case .node: argv = []
+        case .exec: argv = launch.command.map { $0 == "{handler}" ? handler : $0 }
+        }
+        let quota = SandboxSpec.cpuQuota(memoryMB: version.memorySize)
+        instance.session.assigned(cpuQuota: quota)
+        guard instance.sandbox.configure(Zygote.configuration(environment: environment, argv: argv)) else {
+            throw SandboxError(description: "the waiting runtime is gone")
+        }
+    }
+}

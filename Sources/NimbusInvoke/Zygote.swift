@@ -1,0 +1,70 @@
+import NimbusModel
+import NimbusSandbox
+
+/// How a pre-initialised instance's runtime waits before any function is known, and how it is then told
+/// which function it runs: one JSON document `{"env": {...}, "argv": [...]}` on fd 3
+/// (`BubblewrapCommand.FD.config`), after the function's code has been linked into `/var/task`.
+enum Zygote: String, Hashable, Sendable {
+    /// Python with awslambdaric already imported; applies the environment in-process and runs the handler.
+    case python
+    /// Node.js with Nimbus's bootstrap loaded; applies the environment in-process.
+    case node
+    /// A small waiter that execs the function's command with its environment: custom runtimes, and any
+    /// function whose environment changes how its interpreter starts.
+    case exec
+
+    /// What the instance runs while it waits. `launch` is the runtime's own command (used by `.node`).
+    func command(_ launch: RuntimeRegistry.Launch) -> [String] {
+        switch self {
+        case .python: return ["/usr/bin/python3", "-c", Self.pythonWaiter]
+        case .node: return launch.command
+        case .exec: return ["/usr/bin/python3", "-S", "-E", "-c", Self.execWaiter]
+        }
+    }
+
+    /// Whether a function with this environment can be configured in-process: variables an interpreter
+    /// reads only when it starts (or awslambdaric reads when imported) need a fresh exec.
+    func acceptsInProcess(_ functionVariables: [String: String]) -> Bool {
+        let startup: [String]
+        switch self {
+        case .python: startup = ["PYTHON", "LD_", "AWS_LAMBDA_LOG_", "_"]
+        case .node: startup = ["NODE_", "UV_", "LD_", "_"]
+        case .exec: return true
+        }
+        return !functionVariables.keys.contains { key in startup.contains { key.hasPrefix($0) } }
+    }
+
+    /// The document a waiting runtime reads.
+    static func configuration(environment: [String: String], argv: [String]) -> [UInt8] {
+        let env = JSONValue.object(environment.sorted { $0.key < $1.key }.map { ($0.key, .string($0.value)) })
+        let document = JSONValue.object([("env", env), ("argv", .array(argv.map { .string($0) }))])
+        return document.jsonBytes
+    }
+
+    /// Imports awslambdaric (the expensive part of a Python cold start), then waits for its function.
+    static let pythonWaiter = """
+        import importlib, json, os, sys
+        import awslambdaric.__main__ as ric
+        # What awslambdaric imports lazily on its first run and invocation.
+        import awslambdaric.lambda_literals, awslambdaric.lambda_runtime_hooks_runner, concurrent.futures.thread, http
+        with os.fdopen(3, "rb") as pipe:
+            config = json.loads(pipe.read())
+        os.environ.clear()
+        os.environ.update(config["env"])
+        importlib.invalidate_caches()
+        sys.argv = config["argv"]
+        ric.main(config["argv"])
+        """
+
+    /// Waits for its function, then execs the command.
+    static let execWaiter = """
+        import json, os, sys
+        with os.fdopen(3, "rb") as pipe:
+            config = json.loads(pipe.read())
+        try:
+            os.execve(config["argv"][0], config["argv"], config["env"])
+        except OSError as error:
+            print(f"nimbus: cannot run {config['argv'][0]}: {error.strerror}", file=sys.stderr, flush=True)
+            os._exit(127)
+        """
+}

@@ -1,0 +1,50 @@
+import Foundation
+
+/// Puts a function's extracted code into a pre-initialised sandbox's `/var/task` source directory by hard
+/// links (same file system, no bytes copied): directories are made, files linked, symlinks recreated.
+public enum TaskTree {
+    /// Links everything under `source` into the existing, empty directory `destination`.
+    /// Returns how many entries were placed.
+    @discardableResult
+    public static func link(from source: String, into destination: String) throws -> Int {
+        guard let directory = opendir(source) else { throw failure("opendir", source) }
+        defer { closedir(directory) }
+        var count = 0
+        while let entry = readdir(directory) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
+            }
+            if name == "." || name == ".." { continue }
+            let from = source + "/" + name
+            let to = destination + "/" + name
+            var info = stat()
+            guard lstat(from, &info) == 0 else { throw failure("lstat", from) }
+            switch info.st_mode & S_IFMT {
+            case S_IFDIR:
+                guard mkdir(to, info.st_mode & 0o7777) == 0 else { throw failure("mkdir", to) }
+                count += try link(from: from, into: to)
+            case S_IFLNK:
+                var target = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+                let n = readlink(from, &target, target.count - 1)
+                guard n >= 0 else { throw failure("readlink", from) }
+                guard symlink(String(decoding: target[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self), to) == 0
+                else { throw failure("symlink", to) }
+            case S_IFREG:
+                guard Glibc.link(from, to) == 0 else { throw failure("link", to) }
+            default:
+                continue
+            }
+            count += 1
+        }
+        return count
+    }
+
+    /// Removes a directory tree (a torn-down sandbox's task directory); missing is fine.
+    public static func remove(_ path: String) {
+        try? FileManager.default.removeItem(atPath: path)
+    }
+
+    private static func failure(_ call: String, _ path: String) -> SandboxError {
+        SandboxError(description: "\(call) \(path): errno \(errno)")
+    }
+}

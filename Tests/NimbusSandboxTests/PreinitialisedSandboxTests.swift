@@ -1,0 +1,76 @@
+import Foundation
+import NimbusRuntimeAPI
+import NimbusSandbox
+import Testing
+
+/// A sandbox started before its function is known: code linked in afterwards, configuration over fd 3.
+@Suite(.serialized, .enabled(if: canSandbox, "needs root, bubblewrap, cgroup v1 and the nimbus-spawn shim"))
+struct PreinitialisedSandboxTests {
+    @Test("A waiting sandbox sees code linked in after it started and reads its configuration from fd 3",
+          .timeLimit(.minutes(1)))
+    func configuredAfterStart() async throws {
+        let code = try BubblewrapSandboxTests().taskDirectory()
+        let task = URL(fileURLWithPath: "/tmp/nimbus-instance-test-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: task, withIntermediateDirectories: true)
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: task.path)
+        defer {
+            try? FileManager.default.removeItem(at: code)
+            try? FileManager.default.removeItem(at: task)
+        }
+        let (events, continuation) = AsyncStream<RuntimeEvent>.makeStream()
+        let endpoint = RuntimeEndpoint { continuation.yield($0) }
+        // Waits for one line on fd 3, then runs what /var/task holds by then with that line as function name.
+        let waiter = #"read -r name <&3; exec env AWS_LAMBDA_FUNCTION_NAME="$name" /var/task/bootstrap"#
+        let spec = SandboxSpec(
+            id: "pre-\(UInt32.random(in: 0...UInt32.max))", taskDirectory: task.path,
+            command: ["/bin/sh", "-c", waiter],
+            environment: ["AWS_LAMBDA_RUNTIME_API": "127.0.0.1:9001", "PATH": "/usr/bin:/bin"],
+            memoryMB: 128, pidsMax: 64, hostUID: 61_001, hostGID: 61_001)
+        let sandbox = try await BubblewrapDriver(shim: spawnShim, scope: "tests").start(spec, endpoint: endpoint)
+        try await Task.sleep(for: .milliseconds(100))
+        #expect(sandbox.exitStatus() == nil)
+        #expect(try TaskTree.link(from: code.path, into: task.path) == 1)
+        try sandbox.cgroup.setMemoryLimit(memoryMB: 256)
+        let limit = try String(
+            contentsOfFile: "/sys/fs/cgroup/memory/\(sandbox.cgroup.path)/memory.limit_in_bytes", encoding: .utf8)
+        #expect(limit.trimmingCharacters(in: .whitespacesAndNewlines) == String(256 * 1_048_576))
+        #expect(sandbox.configure(Array("assigned-later\n".utf8)))
+        #expect(!sandbox.configure(Array("twice\n".utf8)))
+        var iterator = events.makeAsyncIterator()
+        #expect(await iterator.next() == .ready)
+        let outcome = await endpoint.invoke(
+            RuntimeInvocation(requestId: "r1", payload: Array(#"{"hostPort":1}"#.utf8), deadlineMs: 0, invokedFunctionArn: "arn:f"))
+        guard case .response(let body) = outcome else {
+            Issue.record("unexpected outcome \(outcome)")
+            _ = await sandbox.stop()
+            return
+        }
+        let seen = try #require(try JSONSerialization.jsonObject(with: Data(body)) as? [String: Any])
+        #expect(seen["fn"] as? String == "assigned-later")
+        #expect(seen["task"] as? String == "readonly")
+        #expect(await sandbox.stop())
+    }
+
+    @Test("Linking a task tree keeps directories, files (same inode) and symlinks")
+    func linkTree() throws {
+        let root = URL(fileURLWithPath: "/tmp/nimbus-tasktree-\(UUID().uuidString)")
+        let source = root.appendingPathComponent("src")
+        let target = root.appendingPathComponent("dst")
+        defer { try? FileManager.default.removeItem(at: root) }
+        try FileManager.default.createDirectory(at: source.appendingPathComponent("pkg/sub"), withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(at: target, withIntermediateDirectories: true)
+        try "a".write(to: source.appendingPathComponent("app.py"), atomically: true, encoding: .utf8)
+        try "b".write(to: source.appendingPathComponent("pkg/sub/m.py"), atomically: true, encoding: .utf8)
+        try FileManager.default.createSymbolicLink(atPath: source.appendingPathComponent("link").path, withDestinationPath: "app.py")
+        #expect(try TaskTree.link(from: source.path, into: target.path) == 5)
+        let a = try FileManager.default.attributesOfItem(atPath: source.appendingPathComponent("app.py").path)
+        let b = try FileManager.default.attributesOfItem(atPath: target.appendingPathComponent("app.py").path)
+        #expect(a[.systemFileNumber] as? UInt64 == b[.systemFileNumber] as? UInt64)
+        #expect(try String(contentsOf: target.appendingPathComponent("pkg/sub/m.py"), encoding: .utf8) == "b")
+        #expect(try FileManager.default.destinationOfSymbolicLink(atPath: target.appendingPathComponent("link").path) == "app.py")
+        // An existing entry is an error, not an overwrite.
+        #expect(throws: SandboxError.self) { try TaskTree.link(from: source.path, into: target.path) }
+        TaskTree.remove(target.path)
+        #expect(!FileManager.default.fileExists(atPath: target.path))
+    }
+}

@@ -1,0 +1,168 @@
+"""Pre-initialised instances (issue 3, warm pool): runtimes start before any function exists and the first
+invoke of a new function takes one. Shown by the runtime process's age: a process older than the function
+it serves was started before that function was created. Python, Node.js and provided runtimes."""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import time
+
+import pytest
+
+from e2e_helpers import make_zip
+from test_invoke import executable_zip
+
+pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="sandboxes need root (CI runs as root)")
+
+PAUSE = 3.0  # after CreateFunction, before the first invoke
+COLD_AGE_LIMIT = 1.0  # a runtime started by the invoke itself is far younger than this
+
+PYTHON = """
+import os, sys
+def age():
+    with open("/proc/self/stat") as f:
+        start = int(f.read().rsplit(")", 1)[1].split()[19])
+    with open("/proc/uptime") as f:
+        up = float(f.read().split()[0])
+    return up - start / os.sysconf("SC_CLK_TCK")
+def handler(event, context):
+    return {"age": age(), "path": sys.path, "greeting": os.environ.get("GREETING"), "cwd": os.getcwd(),
+            "fn": context.function_name, "memory": context.memory_limit_in_mb}
+"""
+
+NODE = """
+exports.handler = async () => ({ age: process.uptime(), greeting: process.env.GREETING, cwd: process.cwd() });
+"""
+
+BOOTSTRAP = """#!/bin/sh
+api="http://${AWS_LAMBDA_RUNTIME_API}/2018-06-01/runtime"
+# whole seconds since this process started (clock ticks of 1/100 s; /usr/bin/awk is a host alternative)
+age=$(( $(cut -d. -f1 /proc/uptime) - $(cut -d' ' -f22 /proc/$$/stat) / 100 ))
+while true; do
+  headers="$(mktemp)"
+  curl -sS -D "$headers" -o /dev/null "$api/invocation/next"
+  id="$(grep -i '^Lambda-Runtime-Aws-Request-Id:' "$headers" | tr -d '\\r' | cut -d' ' -f2)"
+  rm -f "$headers"
+  curl -sS -o /dev/null -X POST -d "{\\"age\\":$age,\\"greeting\\":\\"$GREETING\\"}" "$api/invocation/$id/response"
+done
+"""
+
+
+def first_invoke(client, name):
+    time.sleep(PAUSE)
+    resp = client.invoke(FunctionName=name, Payload=b"{}")
+    assert resp["StatusCode"] == 200 and "FunctionError" not in resp, resp
+    return json.loads(resp["Payload"].read())
+
+
+@pytest.mark.parametrize("runtime", ["python3.11", "python3.12"])
+def test_python_first_invoke_takes_a_pre_initialised_instance(client, make_function, runtime):
+    name = make_function(client, Runtime=runtime, Handler="app.handler", MemorySize=256,
+                         Environment={"Variables": {"GREETING": "hello"}},
+                         zip_bytes=make_zip({"app.py": PYTHON}))["FunctionName"]
+    out = first_invoke(client, name)
+    assert out["age"] > COLD_AGE_LIMIT, out
+    # configured after it started: the function's environment, code root, name and memory
+    assert out["greeting"] == "hello" and out["cwd"] == "/var/task"
+    assert out["fn"] == name and out["memory"] == "256"
+
+
+def test_node_first_invoke_takes_a_pre_initialised_instance(client, make_function):
+    name = make_function(client, Runtime="nodejs20.x", Handler="index.handler",
+                         Environment={"Variables": {"GREETING": "hola"}},
+                         zip_bytes=make_zip({"index.js": NODE}))["FunctionName"]
+    out = first_invoke(client, name)
+    assert out["age"] > COLD_AGE_LIMIT, out
+    assert out["greeting"] == "hola" and out["cwd"] == "/var/task"
+
+
+def test_provided_first_invoke_takes_a_pre_initialised_instance(client, make_function):
+    name = make_function(client, Runtime="provided.al2023", Handler="unused",
+                         Environment={"Variables": {"GREETING": "salut"}},
+                         zip_bytes=executable_zip({"bootstrap": BOOTSTRAP}, {"bootstrap"}))["FunctionName"]
+    out = first_invoke(client, name)
+    assert out["age"] > COLD_AGE_LIMIT, out
+    assert out["greeting"] == "salut"
+
+
+def test_interpreter_start_up_variables_get_a_fresh_runtime(client, make_function):
+    # PYTHONPATH only takes effect when Python starts: this function cannot use a waiting interpreter.
+    name = make_function(client, Runtime="python3.11", Handler="app.handler",
+                         Environment={"Variables": {"PYTHONPATH": "/opt/extra"}},
+                         zip_bytes=make_zip({"app.py": PYTHON}))["FunctionName"]
+    out = first_invoke(client, name)
+    assert "/opt/extra" in out["path"]
+    assert out["age"] < COLD_AGE_LIMIT, out
+
+
+def test_function_environment_never_appears_on_a_host_command_line(client, make_function):
+    secret = "s3cr3t-" + os.urandom(6).hex()
+    name = make_function(client, Runtime="python3.11", Handler="app.handler",
+                         Environment={"Variables": {"GREETING": secret}},
+                         zip_bytes=make_zip({"app.py": PYTHON}))["FunctionName"]
+    assert first_invoke(client, name)["greeting"] == secret
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as f:
+                assert secret.encode() not in f.read(), f"pid {pid} shows the function's environment"
+        except OSError:
+            pass
+
+
+PROVISIONED = """
+import os, time
+LOADED = time.time()
+if os.environ.get("FAIL_INIT"):
+    raise RuntimeError("init refuses")
+def handler(event, context):
+    return {"loaded": LOADED, "now": time.time(), "init": os.environ["AWS_LAMBDA_INITIALIZATION_TYPE"]}
+"""
+
+
+def provisioned_status(client, name, qualifier, want, timeout=60.0):
+    deadline = time.monotonic() + timeout
+    while True:
+        got = client.get_provisioned_concurrency_config(FunctionName=name, Qualifier=qualifier)
+        if got["Status"] == want or time.monotonic() > deadline:
+            return got
+        time.sleep(0.25)
+
+
+def test_provisioned_concurrency_initialises_before_the_first_invoke(client, make_function):
+    name = make_function(client, Runtime="python3.11", Handler="app.handler",
+                         zip_bytes=make_zip({"app.py": PROVISIONED}))["FunctionName"]
+    client.publish_version(FunctionName=name)
+    client.create_alias(FunctionName=name, Name="live", FunctionVersion="1")
+    put = client.put_provisioned_concurrency_config(FunctionName=name, Qualifier="live",
+                                                    ProvisionedConcurrentExecutions=2)
+    assert put["Status"] == "IN_PROGRESS" and put["AllocatedProvisionedConcurrentExecutions"] == 0
+    got = provisioned_status(client, name, "live", "READY")
+    assert got["Status"] == "READY", got
+    assert got["AllocatedProvisionedConcurrentExecutions"] == got["AvailableProvisionedConcurrentExecutions"] == 2
+    time.sleep(1.0)
+    resp = client.invoke(FunctionName=name, Qualifier="live", Payload=b"{}", LogType="Tail")
+    out = json.loads(resp["Payload"].read())
+    assert out["init"] == "provisioned-concurrency"
+    # the module was loaded (init code ran) well before this invocation
+    assert out["now"] - out["loaded"] > 0.9, out
+    report = [line for line in base64.b64decode(resp["LogResult"]).decode().splitlines() if line.startswith("REPORT")]
+    assert report and "Init Duration" not in report[0]
+    assert resp["ExecutedVersion"] == "1"
+    # the second one too: both environments were initialised by the allocation
+    again = json.loads(client.invoke(FunctionName=name, Qualifier="live", Payload=b"{}")["Payload"].read())
+    assert again["init"] == "provisioned-concurrency" and again["now"] - again["loaded"] > 0.9, again
+    client.delete_provisioned_concurrency_config(FunctionName=name, Qualifier="live")
+
+
+def test_provisioned_concurrency_whose_init_fails_is_reported_failed(client, make_function):
+    name = make_function(client, Runtime="python3.11", Handler="app.handler",
+                         Environment={"Variables": {"FAIL_INIT": "1"}},
+                         zip_bytes=make_zip({"app.py": PROVISIONED}))["FunctionName"]
+    client.publish_version(FunctionName=name)
+    client.put_provisioned_concurrency_config(FunctionName=name, Qualifier="1", ProvisionedConcurrentExecutions=1)
+    got = provisioned_status(client, name, "1", "FAILED")
+    assert got["Status"] == "FAILED", got
+    assert got["StatusReason"] and got["AllocatedProvisionedConcurrentExecutions"] == 0
+    client.delete_provisioned_concurrency_config(FunctionName=name, Qualifier="1")
