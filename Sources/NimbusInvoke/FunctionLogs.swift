@@ -6,10 +6,16 @@ import Synchronization
 public final class FunctionLogs: Sendable {
     /// Root directory.
     public let directory: URL
-    private let lock = Mutex(())
+    /// Open append-only descriptors by file path (bounded; the oldest is closed past `openLimit`).
+    private let open = Mutex<(fds: [String: Int32], order: [String])>(([:], []))
+    private let openLimit = 256
 
     /// Creates the store under `directory`.
     public init(directory: URL) { self.directory = directory }
+
+    deinit {
+        open.withLock { state in for fd in state.fds.values { close(fd) } }
+    }
 
     /// The log file of a function.
     public func file(account: String, region: String, function: String) -> URL {
@@ -17,19 +23,33 @@ public final class FunctionLogs: Sendable {
             .appendingPathComponent("\(function).log")
     }
 
-    /// Appends one invocation's log.
+    /// Appends one invocation's log (one `write` on an `O_APPEND` descriptor kept open).
     func append(_ bytes: [UInt8], account: String, region: String, function: String) {
-        let url = file(account: account, region: region, function: function)
-        lock.withLock { _ in
-            try? FileManager.default.createDirectory(
-                at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-            if !FileManager.default.fileExists(atPath: url.path) {
-                FileManager.default.createFile(atPath: url.path, contents: nil)
+        let path = "\(directory.path)/\(account)/\(region)/\(function).log"
+        open.withLock { state in
+            var fd = state.fds[path] ?? -1
+            if fd < 0 {
+                let url = URL(fileURLWithPath: path)
+                try? FileManager.default.createDirectory(
+                    at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+                fd = Glibc.open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o644)
+                guard fd >= 0 else { return }
+                if state.order.count >= openLimit, let oldest = state.order.first {
+                    state.order.removeFirst()
+                    if let old = state.fds.removeValue(forKey: oldest) { close(old) }
+                }
+                state.fds[path] = fd
+                state.order.append(path)
             }
-            guard let handle = try? FileHandle(forWritingTo: url) else { return }
-            defer { try? handle.close() }
-            _ = try? handle.seekToEnd()
-            try? handle.write(contentsOf: Data(bytes))
+            bytes.withUnsafeBytes { raw in
+                var offset = 0
+                while offset < raw.count {
+                    let n = write(fd, raw.baseAddress! + offset, raw.count - offset)
+                    if n < 0, errno == EINTR { continue }
+                    guard n > 0 else { return }
+                    offset += n
+                }
+            }
         }
     }
 }

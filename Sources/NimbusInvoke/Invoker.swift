@@ -98,7 +98,6 @@ public actor Invoker: InvocationHandler {
             version: version.version, revision: version.revisionId)
         let functionId = "\(key.account)/\(key.region)/\(key.function)"
         let reserved = target.function.reservedConcurrency
-        await reapIdle()
         while true {
             let decision = schedule(key, target, functionId: functionId, reserved: reserved)
             if case .enqueue = decision {

@@ -24,6 +24,8 @@ final class SandboxSession: Sendable {
     private let initReported = Mutex(false)
     private let initError = Mutex<(body: [UInt8], type: String?)?>(nil)
     private let parts = Mutex<(sandbox: BubblewrapSandbox, endpoint: RuntimeEndpoint)?>(nil)
+    /// The invocation in flight, for the exit watcher.
+    private let current = Mutex<Race?>(nil)
 
     init(cgroup: CgroupV1) {
         self.cgroup = cgroup
@@ -38,6 +40,7 @@ final class SandboxSession: Sendable {
 
     func attach(sandbox: BubblewrapSandbox, endpoint: RuntimeEndpoint) {
         parts.withLock { $0 = (sandbox, endpoint) }
+        sandbox.onExit { [self] in runtimeExited() }
     }
 
     /// Runtime events: readiness applies the Lambda CPU share; an init error is remembered.
@@ -52,38 +55,70 @@ final class SandboxSession: Sendable {
         }
     }
 
-    /// Runs one invocation until the runtime answers, the deadline passes or the runtime exits.
+    /// Runs one invocation until the runtime answers, the deadline passes or the runtime exits, whichever
+    /// comes first: one continuation, resumed by the endpoint's completion, a timer task, or the sandbox's
+    /// exit watcher (no polling).
     func run(_ invocation: RuntimeInvocation, timeout: Duration) async -> Outcome {
         guard let (sandbox, endpoint) = parts.withLock({ $0 }) else { return .timedOut }
-        return await withTaskGroup(of: Outcome?.self) { group in
-            group.addTask { .runtime(await endpoint.invoke(invocation)) }
-            group.addTask {
-                // Initialisation has its own limit (Lambda's 10 s); the function's timeout starts once the
-                // runtime is ready, so a cold start under load does not eat the function's time.
-                let initDeadline = ContinuousClock.now + .seconds(10)
-                while !self.isReady, ContinuousClock.now < initDeadline, !Task.isCancelled {
-                    try? await Task.sleep(for: .milliseconds(5))
-                }
-                if Task.isCancelled { return nil }
-                if self.isReady { try? await Task.sleep(for: timeout) }
-                return Task.isCancelled ? nil : .timedOut
+        if sandbox.exitStatus() != nil { return exitOutcome(sandbox) }
+        let race = Race()
+        current.withLock { $0 = race }
+        let timer = Task {
+            // Initialisation has its own limit (Lambda's 10 s); the function's timeout starts once the
+            // runtime is ready, so a cold start under load does not eat the function's time.
+            let initDeadline = ContinuousClock.now + .seconds(10)
+            while !self.isReady, ContinuousClock.now < initDeadline, !Task.isCancelled {
+                try? await Task.sleep(for: .milliseconds(5))
             }
-            group.addTask {
-                while !Task.isCancelled {
-                    if let status = sandbox.exitStatus() {
-                        return .exited(
-                            status: status, initError: self.initError.withLock { $0 },
-                            oomKilled: sandbox.cgroup.oomKills > 0)
-                    }
-                    try? await Task.sleep(for: .milliseconds(20))
-                }
+            if self.isReady, !Task.isCancelled { try? await Task.sleep(for: timeout) }
+            if !Task.isCancelled { race.finish(.timedOut) }
+        }
+        let outcome = await withCheckedContinuation { continuation in
+            race.wait(continuation)
+            if !endpoint.invoke(invocation, complete: { race.finish(.runtime($0)) }) {
+                race.finish(.runtime(.abandoned))
+            }
+        }
+        timer.cancel()
+        current.withLock { $0 = nil }
+        endpoint.abandon(invocation.requestId)
+        return outcome
+    }
+
+    /// The sandbox's processes exited: the invocation in flight (if any) ends with that.
+    private func runtimeExited() {
+        guard let sandbox = parts.withLock({ $0?.sandbox }) else { return }
+        let outcome = exitOutcome(sandbox)
+        current.withLock { $0 }?.finish(outcome)
+    }
+
+    private func exitOutcome(_ sandbox: BubblewrapSandbox) -> Outcome {
+        .exited(
+            status: sandbox.exitStatus() ?? 0, initError: initError.withLock { $0 },
+            oomKilled: sandbox.cgroup.oomKills > 0)
+    }
+
+    /// The first of several possible endings, delivered to one waiting continuation.
+    final class Race: Sendable {
+        private let state = Mutex<(continuation: CheckedContinuation<Outcome, Never>?, outcome: Outcome?)>((nil, nil))
+
+        func wait(_ continuation: CheckedContinuation<Outcome, Never>) {
+            let early = state.withLock { state -> Outcome? in
+                if let outcome = state.outcome { return outcome }
+                state.continuation = continuation
                 return nil
             }
-            var first: Outcome?
-            while first == nil, let next = await group.next() { first = next }
-            endpoint.abandon(invocation.requestId)
-            group.cancelAll()
-            return first ?? .timedOut
+            if let early { continuation.resume(returning: early) }
+        }
+
+        func finish(_ outcome: Outcome) {
+            let continuation = state.withLock { state -> CheckedContinuation<Outcome, Never>? in
+                guard state.outcome == nil else { return nil }
+                state.outcome = outcome
+                defer { state.continuation = nil }
+                return state.continuation
+            }
+            continuation?.resume(returning: outcome)
         }
     }
 

@@ -57,7 +57,9 @@ public struct CgroupV1: Sendable {
     }
 
     /// Peak memory in bytes (`memory.max_usage_in_bytes`).
-    public var maxMemoryBytes: Int { Int(read("memory", "memory.max_usage_in_bytes") ?? "") ?? 0 }
+    public var maxMemoryBytes: Int {
+        Int((read("memory", "memory.max_usage_in_bytes") ?? "").trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
+    }
 
     /// How many OOM kills happened in this cgroup.
     public var oomKills: Int {
@@ -118,7 +120,19 @@ public struct CgroupV1: Sendable {
         try value.write(toFile: "\(directory(controller))/\(file)", atomically: false, encoding: .utf8)
     }
 
+    /// A small control file's text (plain open/read: these are read on every invocation).
     private func read(_ controller: String, _ file: String) -> String? {
-        try? String(contentsOfFile: "\(directory(controller))/\(file)", encoding: .utf8)
+        let fd = open("\(directory(controller))/\(file)", O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var bytes: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let n = buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
+            if n < 0, errno == EINTR { continue }
+            guard n > 0 else { break }
+            bytes += buffer[0..<n]
+        }
+        return String(decoding: bytes, as: UTF8.self)
     }
 }

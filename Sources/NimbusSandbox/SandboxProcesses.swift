@@ -10,6 +10,7 @@ final class SandboxProcesses: Sendable {
         var launcher: Int32
         var initPidfd: Int32 = -1
         var exitStatus: Int32?
+        var watcher: (any DispatchSourceRead)?
     }
 
     private let state: Mutex<State>
@@ -29,15 +30,36 @@ final class SandboxProcesses: Sendable {
         }
     }
 
+    /// Calls `handler` once when the launcher exits (its pidfd turns readable); no polling. The watcher
+    /// owns a duplicate of the pidfd, closed when it is cancelled.
+    func onExit(_ handler: @escaping @Sendable () -> Void) {
+        state.withLock { state in
+            guard state.launcher >= 0, state.watcher == nil else { return }
+            let fd = dup(state.launcher)
+            guard fd >= 0 else { return }
+            _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
+            let source = DispatchSource.makeReadSource(fileDescriptor: fd, queue: .global())
+            source.setEventHandler {
+                source.cancel()
+                handler()
+            }
+            source.setCancelHandler { close(fd) }
+            state.watcher = source
+            source.resume()
+        }
+    }
+
     /// SIGKILLs pid 1 (ending the pid namespace) and the launcher, reaps both, closes the pidfds.
     func kill() {
-        let (launcher, initPidfd) = state.withLock { state -> (Int32, Int32) in
+        let (launcher, initPidfd, watcher) = state.withLock { state -> (Int32, Int32, (any DispatchSourceRead)?) in
             defer {
                 state.launcher = -1
                 state.initPidfd = -1
+                state.watcher = nil
             }
-            return (state.launcher, state.initPidfd)
+            return (state.launcher, state.initPidfd, state.watcher)
         }
+        watcher?.cancel()
         for fd in [initPidfd, launcher] where fd >= 0 { _ = nimbus_pidfd_signal(fd, SIGKILL) }
         var status: Int32 = 0
         for fd in [launcher, initPidfd] where fd >= 0 {
