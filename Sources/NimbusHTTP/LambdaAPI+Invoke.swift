@@ -6,8 +6,9 @@ import NimbusStore
 extension LambdaAPI {
     /// Invoke: validates the payload and invocation type, resolves the version (alias weights applied) and
     /// runs it. Function errors are a 200 with `X-Amz-Function-Error`; nothing after the run is a 5xx.
-    func invoke(_ r: APIRequest) async throws -> APIResult {
-        let type = r.header("x-amz-invocation-type") ?? "RequestResponse"
+    /// `invocationType` overrides `X-Amz-Invocation-Type` (InvokeAsync).
+    func invoke(_ r: APIRequest, invocationType: String? = nil) async throws -> APIResult {
+        let type = invocationType ?? r.header("x-amz-invocation-type") ?? "RequestResponse"
         guard ["RequestResponse", "Event", "DryRun"].contains(type) else {
             throw LambdaError.validation(
                 "1 validation error detected: Value '\(type)' at 'invocationType' failed to satisfy constraint: Member must satisfy enum value set: [Event, RequestResponse, DryRun]"

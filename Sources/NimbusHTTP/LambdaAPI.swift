@@ -156,10 +156,8 @@ struct LambdaAPI: Sendable {
         case .invoke:
             return try await invoke(r)
         case .invokeAsync:
-            throw LambdaError(
-                code: "ServiceException", status: 501,
-                message: "Asynchronous invocation is not available in this Nimbus build yet.", messageKey: .upper,
-                type: "Service")
+            // The deprecated form of an `Event` invoke (lambda-api.md §5.6): 202, no body.
+            return try await invoke(r, invocationType: "Event")
         }
     }
 }

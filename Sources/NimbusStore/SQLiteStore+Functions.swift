@@ -6,6 +6,8 @@ import Synchronization
 extension SQLiteStore: FunctionStore {
     public func function(_ key: FunctionKey) async throws -> FunctionRecord? {
         let cache = self.cache
+        if let current = cache.latest(key) { return current }
+        let generation = cache.generation
         let row = try await writer.read { db -> (Int64, Data?)? in
             let arguments: StatementArguments = [key.accountId, key.region, key.name]
             guard let stamp = try Int64.fetchOne(
@@ -19,7 +21,9 @@ extension SQLiteStore: FunctionStore {
             return (stamp, data)
         }
         guard let (stamp, data) = row else { return nil }
-        return try resolve(key, stamp: stamp, data: data)
+        let record = try resolve(key, stamp: stamp, data: data)
+        if let record { cache.observed(key, record: record, generation: generation) }
+        return record
     }
 
     /// The cached record for a stamp, or the document decoded (and cached).
@@ -37,6 +41,23 @@ extension SQLiteStore: FunctionStore {
     ) async throws -> T {
         // Totals change with the write: drop the cached ones once it has committed (or failed).
         defer { usageCache.withLock { _ = $0.removeValue(forKey: "\(key.accountId)/\(key.region)") } }
+        let cache = self.cache
+        do {
+            return try await write(key, withUsage: withUsage, body)
+        } catch {
+            // Nothing committed (or the commit failed): forget what is known rather than guess.
+            cache.written(key, record: nil, committed: false)
+            throw error
+        }
+    }
+
+    /// The write transaction. The current-record cache is updated inside it, where writes are serialized,
+    /// so two writes can never leave their values in the cache out of order.
+    private func write<T: Sendable>(
+        _ key: FunctionKey, withUsage: Bool,
+        _ body: @Sendable (inout FunctionRecord?, AccountUsage?) throws -> T
+    ) async throws -> T {
+        let cache = self.cache
         return try await writer.write { db in
             let data = try Data.fetchOne(
                 db, sql: "SELECT document FROM function WHERE account_id = ? AND region = ? AND name = ?",
@@ -68,6 +89,7 @@ extension SQLiteStore: FunctionStore {
                     sql: "DELETE FROM function WHERE account_id = ? AND region = ? AND name = ?",
                     arguments: [key.accountId, key.region, key.name])
             }
+            cache.written(key, record: record, committed: true)
             return result
         }
     }

@@ -257,6 +257,23 @@ def test_event_invocation_is_accepted_then_runs(nimbus, client, alice, python_fn
     assert e.value.response["Error"]["Code"] == "RequestEntityTooLargeException"
 
 
+def test_deprecated_invoke_async_runs_like_an_event(nimbus, client, alice, python_fn):
+    import time
+
+    resp = client.invoke_async(FunctionName=python_fn, InvokeArgs=json.dumps({"say": "legacy-async"}))
+    assert resp["Status"] == 202
+    rid = resp["ResponseMetadata"]["RequestId"]
+    deadline = time.time() + 20
+    log = ""
+    while time.time() < deadline and f"START RequestId: {rid}" not in log:
+        time.sleep(0.2)
+        log = _logs(os.environ["NIMBUS_BIN"], nimbus.data_dir, alice.account_id, python_fn)
+    assert f"START RequestId: {rid}" in log and "legacy-async" in log
+    with pytest.raises(ClientError) as e:
+        client.invoke_async(FunctionName=python_fn + "-missing", InvokeArgs=b"{}")
+    assert e.value.response["Error"]["Code"] == "ResourceNotFoundException"
+
+
 def test_accepted_events_survive_sigkill_and_run_after_restart(server_factory):
     import time
 
