@@ -47,18 +47,24 @@ struct InstanceFactory: Sendable {
     let directory: String
     /// The memory limit while an instance waits (its function's `MemorySize` replaces it).
     static let waitingMemoryMB = 128
+    /// The CPU weight while an instance starts and waits: under contention, sandboxes serving requests win.
+    static let waitingShares = 2
 
     /// Starts an instance of `shape`: the runtime imports what it can and blocks on its config pipe.
-    func start(_ shape: InstanceShape, launch: RuntimeRegistry.Launch, uid: UInt32) async throws -> Instance {
+    /// `ahead`: started before any request needs it (low CPU weight until assigned).
+    func start(_ shape: InstanceShape, launch: RuntimeRegistry.Launch, uid: UInt32, ahead: Bool) async throws
+        -> Instance
+    {
         let id = UUID().uuidString.lowercased()
         let task = "\(directory)/\(id)"
         guard mkdir(task, 0o755) == 0 else { throw SandboxError(description: "mkdir \(task): errno \(errno)") }
-        let spec = SandboxSpec(
+        var spec = SandboxSpec(
             id: id, taskDirectory: task,
             readOnlyBinds: launch.runtimeDirectory.map { [($0, "/var/runtime")] } ?? [],
             command: shape.zygote.command(launch), environment: SandboxEnvironment.waiting(launch: launch),
             memoryMB: Self.waitingMemoryMB, ephemeralStorageMB: shape.ephemeralStorageMB, pidsMax: 1024,
             hostUID: uid, hostGID: uid)
+        if ahead { spec.cpuShares = Self.waitingShares }
         let session = SandboxSession(cgroup: driver.cgroup(for: id))
         let endpoint = RuntimeEndpoint { session.handle($0) }
         do {
@@ -80,6 +86,7 @@ struct InstanceFactory: Sendable {
         let version = target.version
         try TaskTree.link(from: code, into: instance.taskDirectory)
         try instance.sandbox.cgroup.setMemoryLimit(memoryMB: version.memorySize)
+        try instance.sandbox.cgroup.setCPUShares(CgroupV1.defaultShares)
         let environment = SandboxEnvironment.make(
             target: target, launch: launch, runtime: runtime, initialization: initialization)
         let handler = version.handler ?? ""

@@ -31,7 +31,7 @@ extension Invoker {
         var started = 0
         for (shape, launch, count) in freeTargets {
             while (free[shape]?.count ?? 0) < count, !Task.isCancelled {
-                guard let instance = try? await factory.start(shape, launch: launch, uid: nextSandboxUID()) else {
+                guard let instance = try? await factory.start(shape, launch: launch, uid: nextSandboxUID(), ahead: true) else {
                     break
                 }
                 free[shape, default: []].append(instance)

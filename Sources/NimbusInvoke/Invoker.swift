@@ -266,7 +266,7 @@ public actor Invoker: InvocationHandler {
             if let waiting = takeFree(shape) {
                 instance = waiting
             } else {
-                instance = try await factory.start(shape, launch: launch, uid: nextSandboxUID())
+                instance = try await factory.start(shape, launch: launch, uid: nextSandboxUID(), ahead: false)
             }
             do {
                 try factory.assign(

@@ -47,7 +47,7 @@ public struct BubblewrapDriver: Sendable {
     /// Starts a sandbox whose Runtime API is served by `endpoint`.
     public func start(_ spec: SandboxSpec, endpoint: RuntimeEndpoint) async throws -> BubblewrapSandbox {
         let cgroup = cgroup(for: spec.id)
-        try cgroup.create(memoryMB: spec.memoryMB, pidsMax: spec.pidsMax)
+        try cgroup.create(memoryMB: spec.memoryMB, pidsMax: spec.pidsMax, cpuShares: spec.cpuShares)
         do {
             return try await launch(spec, cgroup: cgroup, endpoint: endpoint)
         } catch {

@@ -23,8 +23,13 @@ public struct CgroupV1: Sendable {
     /// The `tasks` files the spawn shim writes "0" into.
     public var taskFiles: [String] { Self.controllers.map { "\(directory($0))/tasks" } }
 
+    /// The kernel's default CPU weight.
+    public static let defaultShares = 1024
+
     /// Creates the directories and writes the limits (CPU quota lifted while the runtime initialises).
-    public func create(memoryMB: Int, pidsMax: Int) throws {
+    /// `cpuShares` weighs the sandbox against others under contention (low for instances started ahead
+    /// of demand, so their start-up never slows a sandbox serving a request).
+    public func create(memoryMB: Int, pidsMax: Int, cpuShares: Int = CgroupV1.defaultShares) throws {
         for controller in Self.controllers {
             try FileManager.default.createDirectory(atPath: directory(controller), withIntermediateDirectories: true)
         }
@@ -35,6 +40,12 @@ public struct CgroupV1: Sendable {
         }
         try write("pids", "pids.max", String(pidsMax))
         try write("cpu", "cpu.cfs_quota_us", "-1")
+        try write("cpu", "cpu.shares", String(cpuShares))
+    }
+
+    /// Sets the CPU weight.
+    public func setCPUShares(_ shares: Int) throws {
+        try write("cpu", "cpu.shares", String(shares))
     }
 
     /// Changes the memory limit (and memory+swap, where accounted) of a running sandbox. The kernel wants

@@ -22,6 +22,8 @@ public struct SandboxSpec: Sendable {
     public var hostGID: UInt32
     /// Port of the Runtime API inside the sandbox's own network namespace.
     public var runtimeAPIPort: Int
+    /// CPU weight under contention (`cpu.shares`).
+    public var cpuShares: Int = CgroupV1.defaultShares
 
     /// Creates a spec.
     public init(

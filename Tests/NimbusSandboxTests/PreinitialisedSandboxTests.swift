@@ -21,16 +21,21 @@ struct PreinitialisedSandboxTests {
         let endpoint = RuntimeEndpoint { continuation.yield($0) }
         // Waits for one line on fd 3, then runs what /var/task holds by then with that line as function name.
         let waiter = #"read -r name <&3; exec env AWS_LAMBDA_FUNCTION_NAME="$name" /var/task/bootstrap"#
-        let spec = SandboxSpec(
+        var spec = SandboxSpec(
             id: "pre-\(UInt32.random(in: 0...UInt32.max))", taskDirectory: task.path,
             command: ["/bin/sh", "-c", waiter],
             environment: ["AWS_LAMBDA_RUNTIME_API": "127.0.0.1:9001", "PATH": "/usr/bin:/bin"],
             memoryMB: 128, pidsMax: 64, hostUID: 61_001, hostGID: 61_001)
+        spec.cpuShares = 2  // started ahead of demand: yields the CPU to sandboxes serving requests
         let sandbox = try await BubblewrapDriver(shim: spawnShim, scope: "tests").start(spec, endpoint: endpoint)
+        let shares = { try String(contentsOfFile: "/sys/fs/cgroup/cpu/\(sandbox.cgroup.path)/cpu.shares", encoding: .utf8) }
+        #expect(try shares().trimmingCharacters(in: .whitespacesAndNewlines) == "2")
         try await Task.sleep(for: .milliseconds(100))
         #expect(sandbox.exitStatus() == nil)
         #expect(try TaskTree.link(from: code.path, into: task.path) == 1)
         try sandbox.cgroup.setMemoryLimit(memoryMB: 256)
+        try sandbox.cgroup.setCPUShares(CgroupV1.defaultShares)
+        #expect(try shares().trimmingCharacters(in: .whitespacesAndNewlines) == "1024")
         let limit = try String(
             contentsOfFile: "/sys/fs/cgroup/memory/\(sandbox.cgroup.path)/memory.limit_in_bytes", encoding: .utf8)
         #expect(limit.trimmingCharacters(in: .whitespacesAndNewlines) == String(256 * 1_048_576))
