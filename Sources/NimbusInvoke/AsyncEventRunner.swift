@@ -75,23 +75,38 @@ final class Doorbell: Sendable {
         waiter?.resume()
     }
 
-    /// Waits for a ring (one that came since the last wait counts) or the timeout.
+    /// Whether a ring is pending (for tests).
+    var isRung: Bool { state.withLock { $0.rung } }
+
+    /// Waits for a ring (one that came since the last wait counts), the timeout, or the waiting task's
+    /// cancellation (a service shutting down), whichever comes first.
     func wait(timeout: Duration) async {
         await withTaskGroup(of: Void.self) { group in
             group.addTask {
                 try? await Task.sleep(for: timeout)
-                self.ring()
+                // Cancelled because the wait already ended: ringing now would leave the bell rung and make
+                // the next wait return at once, turning the waiter's loop into a spin.
+                if !Task.isCancelled { self.ring() }
             }
-            await withCheckedContinuation { continuation in
-                let resumeNow = state.withLock { state -> Bool in
-                    if state.rung {
-                        state.rung = false
-                        return true
+            await withTaskCancellationHandler {
+                await withCheckedContinuation { continuation in
+                    // Checked under the lock the cancellation handler also takes: a cancel is never missed.
+                    let resumeNow = state.withLock { state -> Bool in
+                        if state.rung || Task.isCancelled {
+                            state.rung = false
+                            return true
+                        }
+                        state.waiter = continuation
+                        return false
                     }
-                    state.waiter = continuation
-                    return false
+                    if resumeNow { continuation.resume() }
                 }
-                if resumeNow { continuation.resume() }
+            } onCancel: {
+                let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
+                    defer { state.waiter = nil }
+                    return state.waiter
+                }
+                waiter?.resume()
             }
             group.cancelAll()
         }

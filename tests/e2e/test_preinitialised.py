@@ -166,3 +166,22 @@ def test_provisioned_concurrency_whose_init_fails_is_reported_failed(client, mak
     assert got["Status"] == "FAILED", got
     assert got["StatusReason"] and got["AllocatedProvisionedConcurrentExecutions"] == 0
     client.delete_provisioned_concurrency_config(FunctionName=name, Qualifier="1")
+
+
+def test_an_idle_server_does_not_spin_after_takes_and_events(nimbus, client, make_function):
+    # Taking a pre-initialised instance and accepting an Event both ring a doorbell; a bell left rung
+    # once made the waiting loops spin a core. Idle, the server must use a small fraction of one CPU.
+    name = make_function(client, Runtime="python3.11", Handler="app.handler",
+                         zip_bytes=make_zip({"app.py": PYTHON}))["FunctionName"]
+    client.invoke(FunctionName=name, Payload=b"{}")
+    client.invoke(FunctionName=name, InvocationType="Event", Payload=b"{}")
+    time.sleep(PAUSE)  # the event runs and the pool refills
+
+    def cpu_seconds():
+        with open(f"/proc/{nimbus.pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    before = cpu_seconds()
+    time.sleep(3.0)
+    assert cpu_seconds() - before < 0.75, "the server burns CPU while idle"

@@ -1,0 +1,43 @@
+import Testing
+
+@testable import NimbusInvoke
+
+struct DoorbellTests {
+    @Test("A wait ended by a ring leaves the bell quiet, so the next wait blocks (no spinning loop)")
+    func ringThenQuiet() async {
+        let bell = Doorbell()
+        bell.ring()
+        #expect(bell.isRung)
+        await bell.wait(timeout: .seconds(30))  // returns at once: the ring came before the wait
+        #expect(!bell.isRung)
+        let waiter = Task { await bell.wait(timeout: .seconds(30)) }
+        try? await Task.sleep(for: .milliseconds(20))
+        bell.ring()  // wakes the waiter; its cancelled timer must not ring again
+        await waiter.value
+        #expect(!bell.isRung)
+    }
+
+    @Test("A wait that times out rings itself awake and leaves nothing pending")
+    func timeout() async {
+        let bell = Doorbell()
+        await bell.wait(timeout: .milliseconds(10))
+        #expect(!bell.isRung)
+    }
+}
+
+struct DoorbellCancellationTests {
+    @Test("Cancelling the waiting task ends the wait (services stop on shutdown)", .timeLimit(.minutes(1)))
+    func cancelled() async {
+        let bell = Doorbell()
+        let waiter = Task { await bell.wait(timeout: .seconds(3600)) }
+        try? await Task.sleep(for: .milliseconds(20))
+        waiter.cancel()
+        await waiter.value
+        #expect(!bell.isRung)
+        let early = Task {
+            withUnsafeCurrentTask { $0?.cancel() }
+            await bell.wait(timeout: .seconds(3600))  // already cancelled: returns at once
+        }
+        await early.value
+    }
+}
