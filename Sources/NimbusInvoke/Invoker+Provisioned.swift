@@ -1,5 +1,6 @@
 import NimbusControl
 import NimbusModel
+import NimbusPool
 import NimbusSandbox
 
 /// Provisioned concurrency: sandboxes initialised (the function's init code run) before any request and
@@ -54,18 +55,13 @@ extension Invoker {
     /// Starts one sandbox, runs the function's initialisation and parks it idle. Returns why it failed, if it did.
     private func startProvisioned(_ key: Key, _ target: InvocationTarget) async -> String? {
         let memory = target.version.memorySize
-        if memoryInUse + memory > configuration.memoryBudgetMB {
-            let evictable = idle.values.flatMap { $0 }.filter { provisioned[ObjectIdentifier($0.warm)] == nil }
-            var freed = 0
-            for entry in evictable.sorted(by: { $0.lastUsed < $1.lastUsed })
-            where memoryInUse - freed + memory > configuration.memoryBudgetMB {
-                freed += entry.warm.memory
-                await evictWarm(ObjectIdentifier(entry.warm))
-            }
-            if memoryInUse + memory > configuration.memoryBudgetMB {
-                return "The memory budget of this Nimbus server cannot hold the provisioned execution environments."
-            }
+        guard let evicting = PoolScheduler.evictions(
+            toFit: memory, memoryInUse: memoryInUse, memoryBudget: configuration.memoryBudgetMB,
+            candidates: evictable(except: nil))
+        else {
+            return "The memory budget of this Nimbus server cannot hold the provisioned execution environments."
         }
+        for id in evicting { await evictWarm(id) }
         memoryInUse += memory
         let warm: Warm
         do {

@@ -115,9 +115,7 @@ public actor Invoker: InvocationHandler {
         return PoolScheduler.schedule(
             PoolScheduler.Snapshot(
                 idle: (idle[key] ?? []).map { .init(id: ObjectIdentifier($0.warm), lastUsed: $0.lastUsed, memory: $0.warm.memory) },
-                idleElsewhere: idle.filter { $0.key != key }.flatMap { $0.value }
-                    .filter { provisioned[ObjectIdentifier($0.warm)] == nil }
-                    .map { .init(id: ObjectIdentifier($0.warm), lastUsed: $0.lastUsed, memory: $0.warm.memory) },
+                idleElsewhere: evictable(except: key),
                 functionInFlight: functionInFlight[functionId, default: 0], reservedConcurrency: reserved,
                 unreservedInFlight: unreservedInFlight[key.account, default: 0],
                 unreservedLimit: target.unreservedLimit,
@@ -194,6 +192,13 @@ public actor Invoker: InvocationHandler {
         }
         wakeOne()
         return result
+    }
+
+    /// Idle sandboxes that may be torn down to make room: not provisioned, not of `key`'s version.
+    func evictable(except key: Key?) -> [PoolScheduler.IdleSandbox<ObjectIdentifier>] {
+        idle.filter { $0.key != key }.flatMap { $0.value }
+            .filter { provisioned[ObjectIdentifier($0.warm)] == nil }
+            .map { .init(id: ObjectIdentifier($0.warm), lastUsed: $0.lastUsed, memory: $0.warm.memory) }
     }
 
     /// A sandbox became free (idle or gone): the longest-waiting invocation schedules again.

@@ -95,14 +95,26 @@ public enum PoolScheduler {
             return .throttle(.accountConcurrency)
         }
         if let warm = s.idle.max(by: { $0.lastUsed < $1.lastUsed }) { return .reuse(warm.id) }
-        var needed = s.memoryInUse + s.sandboxMemory - s.memoryBudget
-        if needed <= 0 { return .start(evicting: []) }
+        if let evicting = evictions(
+            toFit: s.sandboxMemory, memoryInUse: s.memoryInUse, memoryBudget: s.memoryBudget,
+            candidates: s.idleElsewhere)
+        {
+            return .start(evicting: evicting)
+        }
+        return s.queued < s.queueCapacity ? .enqueue : .throttle(.capacity)
+    }
+
+    /// The idle sandboxes to tear down, least recently used first, so that `memory` more fits the budget;
+    /// nil when even all of them would not make room.
+    public static func evictions<ID: Hashable & Sendable>(
+        toFit memory: Int, memoryInUse: Int, memoryBudget: Int, candidates: [IdleSandbox<ID>]
+    ) -> [ID]? {
+        var needed = memoryInUse + memory - memoryBudget
         var evicting: [ID] = []
-        for candidate in s.idleElsewhere.sorted(by: { $0.lastUsed < $1.lastUsed }) where needed > 0 {
+        for candidate in candidates.sorted(by: { $0.lastUsed < $1.lastUsed }) where needed > 0 {
             evicting.append(candidate.id)
             needed -= candidate.memory
         }
-        if needed <= 0 { return .start(evicting: evicting) }
-        return s.queued < s.queueCapacity ? .enqueue : .throttle(.capacity)
+        return needed <= 0 ? evicting : nil
     }
 }

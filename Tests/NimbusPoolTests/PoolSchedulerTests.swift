@@ -45,6 +45,17 @@ import Testing
         #expect(decision == .start(evicting: ["a", "b"]))
     }
 
+    @Test("Making room (also for provisioned sandboxes): least recently used first, only as many as needed")
+    func evictionsToFit() {
+        let candidates = [Idle(id: "new", lastUsed: 9, memory: 256), Idle(id: "old", lastUsed: 1, memory: 128),
+                          Idle(id: "mid", lastUsed: 5, memory: 512)]
+        #expect(PoolScheduler.evictions(toFit: 128, memoryInUse: 512, memoryBudget: 1024, candidates: candidates) == [])
+        #expect(
+            PoolScheduler.evictions(toFit: 512, memoryInUse: 1000, memoryBudget: 1024, candidates: candidates)
+                == ["old", "mid"])
+        #expect(PoolScheduler.evictions(toFit: 2048, memoryInUse: 1000, memoryBudget: 1024, candidates: candidates) == nil)
+    }
+
     @Test("With no room and nothing to evict, work waits in a bounded queue, then throttles")
     func queue() {
         #expect(PoolScheduler.schedule(snapshot(memoryInUse: 1024, queued: 3)) == .enqueue)
