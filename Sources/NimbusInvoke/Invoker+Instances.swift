@@ -41,11 +41,6 @@ extension Invoker {
         return started
     }
 
-    /// How many instances wait, per runtime (for diagnostics and tests).
-    public var freeCounts: [String: Int] {
-        free.reduce(into: [:]) { $0[$1.key.runtime, default: 0] += $1.value.count }
-    }
-
     /// Waits until a free instance is taken or `timeout` passes.
     func waitForTake(timeout: Duration) async { await freeTaken.wait(timeout: timeout) }
 }
