@@ -44,6 +44,9 @@ public struct BubblewrapDriver: Sendable {
     /// Kills and removes sandboxes a previous server of this scope left behind.
     public func sweepStale() -> Int { CgroupV1.sweepStale(root: cgroupRoot, scope: scope) }
 
+    /// Removes empty, old sandbox cgroups that servers of other scopes abandoned.
+    public func sweepAbandoned() -> Int { CgroupV1.sweepAbandoned(root: cgroupRoot, keeping: scope) }
+
     /// Starts a sandbox whose Runtime API is served by `endpoint`.
     public func start(_ spec: SandboxSpec, endpoint: RuntimeEndpoint) async throws -> BubblewrapSandbox {
         let cgroup = cgroup(for: spec.id)

@@ -105,6 +105,46 @@ public struct CgroupV1: Sendable {
         return ids.count
     }
 
+    /// Removes sandbox cgroups that other servers abandoned: empty (no processes) and older than `age`,
+    /// in any scope but `keeping`, and then the scopes left empty. A server killed on a data directory
+    /// that is never served again (a temporary one) leaves such directories, and nothing else would
+    /// remove them. Live sandboxes are never touched: a directory with processes, or one younger than
+    /// `age` (a sandbox of another server about to join it), is kept, and `rmdir` refuses non-empty
+    /// cgroups anyway. Returns how many sandbox directories were removed.
+    @discardableResult
+    public static func sweepAbandoned(
+        root: String = "/sys/fs/cgroup", keeping: String, age: TimeInterval = 60,
+        scopes matching: (String) -> Bool = { _ in true }
+    ) -> Int {
+        let cutoff = Date().addingTimeInterval(-age)
+        var removed = 0
+        for controller in controllers {
+            let nimbus = "\(root)/\(controller)/nimbus"
+            for scope in (try? FileManager.default.contentsOfDirectory(atPath: nimbus)) ?? []
+            where scope != keeping && matching(scope) {
+                let parent = "\(nimbus)/\(scope)"
+                guard FileManager.default.fileExists(atPath: "\(parent)/tasks") else { continue }
+                for id in (try? FileManager.default.contentsOfDirectory(atPath: parent)) ?? [] {
+                    let directory = "\(parent)/\(id)"
+                    guard FileManager.default.fileExists(atPath: "\(directory)/tasks") else { continue }
+                        guard modified(directory).map({ $0 < cutoff }) == true,
+                        (try? String(contentsOfFile: "\(directory)/cgroup.procs", encoding: .utf8))?
+                            .trimmingCharacters(in: .whitespacesAndNewlines).isEmpty == true
+                    else { continue }
+                    if rmdir(directory) == 0, controller == "pids" { removed += 1 }
+                }
+                if modified(parent).map({ $0 < cutoff }) == true { rmdir(parent) }
+            }
+        }
+        return removed
+    }
+
+    private static func modified(_ path: String) -> Date? {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return nil }
+        return Date(timeIntervalSince1970: TimeInterval(info.st_mtim.tv_sec))
+    }
+
     /// Removes `nimbus/<scope>` once a server has stopped all its sandboxes, including sandbox directories
     /// whose removal timed out earlier while their processes were still exiting (sweepStale kills what
     /// might remain).

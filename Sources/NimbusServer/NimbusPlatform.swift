@@ -161,6 +161,8 @@ public struct NimbusPlatform: Sendable {
         let driver = BubblewrapDriver(shim: shim, scope: scope)
         let stale = driver.sweepStale()
         if stale > 0 { logger.notice("removed \(stale) sandbox(es) left by a previous run") }
+        let abandoned = driver.sweepAbandoned()
+        if abandoned > 0 { logger.notice("removed \(abandoned) empty sandbox cgroup(s) abandoned by other servers") }
         // Task directories of a previous run's sandboxes: hard links only, the code store keeps the bytes.
         try? FileManager.default.removeItem(atPath: instances)
         guard mkdir(instances, 0o711) == 0 else {

@@ -79,3 +79,36 @@ struct PreinitialisedSandboxTests {
         #expect(!FileManager.default.fileExists(atPath: target.path))
     }
 }
+
+/// Cgroups abandoned by servers that will never restart on their data directory.
+@Suite(.enabled(if: canSandbox, "needs root and cgroup v1"))
+struct AbandonedCgroupTests {
+    @Test("Empty, old sandbox cgroups of other scopes are removed; ones with processes stay")
+    func sweep() throws {
+        let scope = "abandoned-test-\(UInt32.random(in: 0...UInt32.max))"
+        let empty = CgroupV1(scope: scope, id: "empty")
+        let busy = CgroupV1(scope: scope, id: "busy")
+        try empty.create(memoryMB: 64, pidsMax: 8)
+        try busy.create(memoryMB: 64, pidsMax: 8)
+        let sleeper = Process()
+        sleeper.executableURL = URL(fileURLWithPath: "/bin/sleep")
+        sleeper.arguments = ["30"]
+        try sleeper.run()
+        defer {
+            kill(sleeper.processIdentifier, SIGKILL)
+            sleeper.waitUntilExit()
+            busy.remove()
+            CgroupV1.removeScope(scope: scope)
+        }
+        for file in busy.taskFiles { try String(sleeper.processIdentifier).write(toFile: file, atomically: false, encoding: .utf8) }
+        // Younger than the age limit: kept (another server may be about to join it).
+        #expect(CgroupV1.sweepAbandoned(keeping: "none", age: 3600, scopes: { $0 == scope }) == 0)
+        #expect(FileManager.default.fileExists(atPath: "/sys/fs/cgroup/pids/\(empty.path)"))
+        // Old enough (a cut-off in the future makes every directory old): the empty one goes.
+        #expect(CgroupV1.sweepAbandoned(keeping: "none", age: -10, scopes: { $0 == scope }) == 1)
+        #expect(!FileManager.default.fileExists(atPath: "/sys/fs/cgroup/pids/\(empty.path)"))
+        #expect(FileManager.default.fileExists(atPath: "/sys/fs/cgroup/pids/\(busy.path)"))
+        // The server's own scope is never swept.
+        #expect(CgroupV1.sweepAbandoned(keeping: scope, age: -10, scopes: { $0 == scope }) == 0)
+    }
+}
