@@ -3,7 +3,6 @@ import NimbusControl
 import NimbusModel
 import NimbusStore
 import ServiceLifecycle
-import Synchronization
 
 /// Runs accepted `Event` invocations: each was stored durably before its 202, is claimed here, run on
 /// the pool and removed once it ran. Claims left by a killed process are released at start, so every
@@ -59,56 +58,5 @@ public struct AsyncEventRunner: Service {
                 "event could not run", metadata: ["nimbus.request_id": .string(event.requestId), "error": "\(error)"])
         }
         try? await store.completeEvent(requestId: event.requestId)
-    }
-}
-
-/// Wakes a waiting task when work arrives, or after a timeout, whichever comes first.
-final class Doorbell: Sendable {
-    private let state = Mutex<(rung: Bool, waiter: CheckedContinuation<Void, Never>?)>((false, nil))
-
-    /// Work arrived.
-    func ring() {
-        let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
-            defer { state = (state.waiter == nil, nil) }
-            return state.waiter
-        }
-        waiter?.resume()
-    }
-
-    /// Whether a ring is pending (for tests).
-    var isRung: Bool { state.withLock { $0.rung } }
-
-    /// Waits for a ring (one that came since the last wait counts), the timeout, or the waiting task's
-    /// cancellation (a service shutting down), whichever comes first.
-    func wait(timeout: Duration) async {
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask {
-                try? await Task.sleep(for: timeout)
-                // Cancelled because the wait already ended: ringing now would leave the bell rung and make
-                // the next wait return at once, turning the waiter's loop into a spin.
-                if !Task.isCancelled { self.ring() }
-            }
-            await withTaskCancellationHandler {
-                await withCheckedContinuation { continuation in
-                    // Checked under the lock the cancellation handler also takes: a cancel is never missed.
-                    let resumeNow = state.withLock { state -> Bool in
-                        if state.rung || Task.isCancelled {
-                            state.rung = false
-                            return true
-                        }
-                        state.waiter = continuation
-                        return false
-                    }
-                    if resumeNow { continuation.resume() }
-                }
-            } onCancel: {
-                let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
-                    defer { state.waiter = nil }
-                    return state.waiter
-                }
-                waiter?.resume()
-            }
-            group.cancelAll()
-        }
     }
 }

@@ -70,10 +70,7 @@ extension Invoker {
             memoryInUse -= memory
             return "\(error)"
         }
-        let deadline = ContinuousClock.now + .seconds(10)
-        while !warm.session.isReady, warm.sandbox.exitStatus() == nil, ContinuousClock.now < deadline {
-            try? await Task.sleep(for: .milliseconds(5))
-        }
+        await warm.session.waitUntilReady(deadline: .now + SandboxSession.initLimit)
         guard warm.session.isReady else {
             memoryInUse -= memory
             await warm.stop()

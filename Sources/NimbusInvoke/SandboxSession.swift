@@ -66,11 +66,14 @@ final class SandboxSession: Sendable {
         let timer = Task {
             // Initialisation has its own limit (Lambda's 10 s); the function's timeout starts once the
             // runtime is ready, so a cold start under load does not eat the function's time.
-            let initDeadline = ContinuousClock.now + .seconds(10)
-            while !self.isReady, ContinuousClock.now < initDeadline, !Task.isCancelled {
-                try? await Task.sleep(for: .milliseconds(5))
+            let initDeadline = ContinuousClock.now + Self.initLimit
+            await self.waitUntilReady(deadline: initDeadline)
+            if self.isReady, !Task.isCancelled {
+                try? await Task.sleep(for: timeout)
+            } else if !Task.isCancelled {
+                // Exited during init: the exit watcher answers; this is only the fallback.
+                try? await Task.sleep(until: initDeadline)
             }
-            if self.isReady, !Task.isCancelled { try? await Task.sleep(for: timeout) }
             if !Task.isCancelled { race.finish(.timedOut) }
         }
         let outcome = await withCheckedContinuation { continuation in
@@ -119,6 +122,18 @@ final class SandboxSession: Sendable {
                 return state.continuation
             }
             continuation?.resume(returning: outcome)
+        }
+    }
+
+    /// Lambda's limit on initialisation.
+    static let initLimit = Duration.seconds(10)
+
+    /// Returns once the runtime is ready, its sandbox has exited, `deadline` has passed or the task is
+    /// cancelled (checked every 5 ms: only initialisation waits here).
+    func waitUntilReady(deadline: ContinuousClock.Instant) async {
+        let sandbox = parts.withLock { $0?.sandbox }
+        while !isReady, sandbox?.exitStatus() == nil, ContinuousClock.now < deadline, !Task.isCancelled {
+            try? await Task.sleep(for: .milliseconds(5))
         }
     }
 

@@ -37,10 +37,7 @@ public final class BubblewrapSandbox: Sendable {
     /// the end). Returns false if the runtime is gone or was configured already.
     @discardableResult
     public func configure(_ bytes: [UInt8]) -> Bool {
-        let fd = configFD.withLock { fd in
-            defer { fd = -1 }
-            return fd
-        }
+        let fd = takeConfigFD()
         guard fd >= 0 else { return false }
         defer { close(fd) }
         var written = 0
@@ -51,6 +48,14 @@ public final class BubblewrapSandbox: Sendable {
             written += n
         }
         return true
+    }
+
+    /// The config pipe's write end, handed to exactly one caller (-1 once taken).
+    private func takeConfigFD() -> Int32 {
+        configFD.withLock { fd in
+            defer { fd = -1 }
+            return fd
+        }
     }
 
     /// The outer bwrap's wait status once it has exited (the runtime is gone then), else nil.
@@ -64,10 +69,7 @@ public final class BubblewrapSandbox: Sendable {
     @discardableResult
     public func stop() async -> Bool {
         processes.kill()
-        let fd = configFD.withLock { fd in
-            defer { fd = -1 }
-            return fd
-        }
+        let fd = takeConfigFD()
         if fd >= 0 { close(fd) }
         output.close()
         await server.close()

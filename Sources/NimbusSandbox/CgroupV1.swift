@@ -33,11 +33,7 @@ public struct CgroupV1: Sendable {
         for controller in Self.controllers {
             try FileManager.default.createDirectory(atPath: directory(controller), withIntermediateDirectories: true)
         }
-        let bytes = String(memoryMB * 1_048_576)
-        try write("memory", "memory.limit_in_bytes", bytes)
-        if FileManager.default.fileExists(atPath: "\(directory("memory"))/memory.memsw.limit_in_bytes") {
-            try write("memory", "memory.memsw.limit_in_bytes", bytes)
-        }
+        try setMemoryLimit(memoryMB: memoryMB)
         try write("pids", "pids.max", String(pidsMax))
         try write("cpu", "cpu.cfs_quota_us", "-1")
         try write("cpu", "cpu.shares", String(cpuShares))
@@ -90,13 +86,7 @@ public struct CgroupV1: Sendable {
     /// kills what is still in `nimbus/<scope>/*` and removes the directories. Returns how many were found.
     @discardableResult
     public static func sweepStale(root: String = "/sys/fs/cgroup", scope: String) -> Int {
-        let ids = Set(
-            controllers.flatMap { controller in
-                let parent = "\(root)/\(controller)/nimbus/\(scope)"
-                return ((try? FileManager.default.contentsOfDirectory(atPath: parent)) ?? []).filter {
-                    FileManager.default.fileExists(atPath: "\(parent)/\($0)/tasks")
-                }
-            })
+        let ids = sandboxIDs(root: root, scope: scope)
         for id in ids {
             let cgroup = CgroupV1(root: root, scope: scope, id: id)
             for pid in cgroup.pids { kill(pid, SIGKILL) }
@@ -117,26 +107,34 @@ public struct CgroupV1: Sendable {
         scopes matching: (String) -> Bool = { _ in true }
     ) -> Int {
         let cutoff = Date().addingTimeInterval(-age)
+        let scopes = Set(controllers.flatMap { subdirectories(of: "\(root)/\($0)/nimbus") })
         var removed = 0
-        for controller in controllers {
-            let nimbus = "\(root)/\(controller)/nimbus"
-            for scope in (try? FileManager.default.contentsOfDirectory(atPath: nimbus)) ?? []
-            where scope != keeping && matching(scope) {
-                let parent = "\(nimbus)/\(scope)"
-                guard FileManager.default.fileExists(atPath: "\(parent)/tasks") else { continue }
-                for id in (try? FileManager.default.contentsOfDirectory(atPath: parent)) ?? [] {
-                    let directory = "\(parent)/\(id)"
-                    guard FileManager.default.fileExists(atPath: "\(directory)/tasks") else { continue }
-                        guard modified(directory).map({ $0 < cutoff }) == true,
-                        (try? String(contentsOfFile: "\(directory)/cgroup.procs", encoding: .utf8))?
-                            .trimmingCharacters(in: .whitespacesAndNewlines).isEmpty == true
-                    else { continue }
-                    if rmdir(directory) == 0, controller == "pids" { removed += 1 }
-                }
+        for scope in scopes where scope != keeping && matching(scope) {
+            for id in sandboxIDs(root: root, scope: scope) {
+                let cgroup = CgroupV1(root: root, scope: scope, id: id)
+                let created = controllers.compactMap { modified(cgroup.directory($0)) }.min()
+                guard let created, created < cutoff, cgroup.pids.isEmpty else { continue }
+                // No waiting and no killing: a directory that is not empty after all simply stays.
+                if cgroup.remove(timeout: .zero) { removed += 1 }
+            }
+            for controller in controllers {
+                let parent = "\(root)/\(controller)/nimbus/\(scope)"
                 if modified(parent).map({ $0 < cutoff }) == true { rmdir(parent) }
             }
         }
         return removed
+    }
+
+    /// The sandbox ids (cgroup directories) present under `nimbus/<scope>` in any controller.
+    static func sandboxIDs(root: String, scope: String) -> Set<String> {
+        Set(controllers.flatMap { subdirectories(of: "\(root)/\($0)/nimbus/\(scope)") })
+    }
+
+    /// The cgroup directories (those with a `tasks` file) directly under `parent`.
+    private static func subdirectories(of parent: String) -> [String] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: parent)) ?? []).filter {
+            FileManager.default.fileExists(atPath: "\(parent)/\($0)/tasks")
+        }
     }
 
     private static func modified(_ path: String) -> Date? {
@@ -160,7 +158,7 @@ public struct CgroupV1: Sendable {
         var remaining = Self.controllers
         while !remaining.isEmpty {
             remaining = remaining.filter { rmdir(directory($0)) != 0 && errno != ENOENT }
-            if remaining.isEmpty || ContinuousClock.now > deadline { break }
+            if remaining.isEmpty || ContinuousClock.now >= deadline { break }
             for pid in pids { kill(pid, SIGKILL) }
             usleep(2000)
         }
