@@ -95,6 +95,15 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // SQS-compatible queues: attributes, messages, visibility, long polling, redrive, move tasks.
+        .target(
+            name: "NimbusQueue",
+            dependencies: [
+                "NimbusModel", "NimbusStore",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // The invoke path: warm pool of sandboxes, runtime registry, timeouts and crash handling.
         .target(
             name: "NimbusInvoke",
@@ -112,6 +121,7 @@ let package = Package(
                 "NimbusModel",
                 "NimbusAuth",
                 "NimbusControl",
+                "NimbusQueue",
                 "NimbusStore",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -131,6 +141,7 @@ let package = Package(
                 "NimbusControl",
                 "NimbusHTTP",
                 "NimbusInvoke",
+                "NimbusQueue",
                 "NimbusSandbox",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -157,6 +168,8 @@ let package = Package(
         .testTarget(
             name: "NimbusSandboxTests", dependencies: ["NimbusSandbox", "NimbusRuntimeAPI"],
             swiftSettings: swiftSettings),
+        .testTarget(
+            name: "NimbusQueueTests", dependencies: ["NimbusQueue", "NimbusStore"], swiftSettings: swiftSettings),
         .testTarget(name: "NimbusPoolTests", dependencies: ["NimbusPool"], swiftSettings: swiftSettings),
         .testTarget(name: "NimbusInvokeTests", dependencies: ["NimbusInvoke"], swiftSettings: swiftSettings),
         .testTarget(name: "NimbusStoreTests", dependencies: ["NimbusStore", "NimbusModel"], swiftSettings: swiftSettings),

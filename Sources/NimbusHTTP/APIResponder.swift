@@ -6,6 +6,7 @@ import NIOCore
 import NimbusAuth
 import NimbusControl
 import NimbusModel
+import NimbusQueue
 import NimbusStore
 
 /// The public HTTP front end: health, pre-signed code downloads, and the authenticated Lambda API.
@@ -17,12 +18,15 @@ public struct APIResponder: HTTPResponder {
     let control: ControlPlane
     let authenticator: Authenticator
     let codeSigner: CodeLocationSigner
+    let sqs: SQSAPI?
 
     /// Creates the responder; without an invoker, Invoke answers 503.
     public init(
         control: ControlPlane, authenticator: Authenticator, codeSigner: CodeLocationSigner,
-        invoker: (any InvocationHandler)? = nil, submitEvent: (@Sendable (AsyncEvent) async throws -> Void)? = nil
+        invoker: (any InvocationHandler)? = nil, submitEvent: (@Sendable (AsyncEvent) async throws -> Void)? = nil,
+        queues: QueueService? = nil
     ) {
+        self.sqs = queues.map(SQSAPI.init)
         self.api = LambdaAPI(control: control, invoker: invoker, submitEvent: submitEvent)
         self.control = control
         self.authenticator = authenticator
@@ -71,6 +75,13 @@ public struct APIResponder: HTTPResponder {
         if rawPath.hasPrefix(CodeLocationSigner.prefix) {
             return try await downloadCode(rawPath: rawPath, query: query, requestId: requestId)
         }
+        if method == "POST", let sqs, let target = request.headers[SQSResponder.targetHeader],
+            target.hasPrefix(SQSResponder.targetPrefix)
+        {
+            return await SQSResponder(api: sqs, authenticator: authenticator).respond(
+                &request, operation: String(target.dropFirst(SQSResponder.targetPrefix.count)), rawPath: rawPath,
+                rawQuery: rawQuery, requestId: requestId, logger: logger)
+        }
         guard let (operation, parameters) = Routes.match(method: method, rawPath: rawPath) else {
             throw LambdaError.unknownOperation(method: method, path: rawPath)
         }
@@ -80,13 +91,11 @@ public struct APIResponder: HTTPResponder {
         }
         let body: [UInt8]
         do {
-            body = Array(buffer: try await request.body.collect(upTo: limit))
+            body = try await Self.collect(&request, upTo: limit)
         } catch is NIOTooManyBytesError {
             throw Self.tooLarge(operation, limit)
         }
-        // HTTPTypes carries the Host header as the `:authority` pseudo-header.
-        var headers = request.headers.map { (name: $0.name.rawName, value: $0.value) }
-        if let authority = request.head.authority { headers.append((name: "host", value: authority)) }
+        let headers = Self.signedHeaders(request)
         let signed = SigV4Request(method: method, rawPath: rawPath, rawQuery: rawQuery, headers: headers, body: body)
         let caller = try await authenticator.authenticate(signed, service: "lambda")
         var operationLogger = logger
@@ -115,6 +124,17 @@ public struct APIResponder: HTTPResponder {
     static func tooLarge(_ operation: Operation, _ limit: Int) -> LambdaError {
         let name = operation == .invoke ? "InvokeFunction" : operation.rawValue
         return .requestTooLarge("Request must be smaller than \(limit) bytes for the \(name) operation")
+    }
+
+    static func collect(_ request: inout Request, upTo limit: Int) async throws -> [UInt8] {
+        Array(buffer: try await request.body.collect(upTo: limit))
+    }
+
+    /// The request's headers as SigV4 reads them; HTTPTypes carries Host as the `:authority` pseudo-header.
+    static func signedHeaders(_ request: Request) -> [(name: String, value: String)] {
+        var headers = request.headers.map { (name: $0.name.rawName, value: $0.value) }
+        if let authority = request.head.authority { headers.append((name: "host", value: authority)) }
+        return headers
     }
 
     static func split(_ target: String) -> (String, String) {

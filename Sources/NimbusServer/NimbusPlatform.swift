@@ -6,6 +6,7 @@ import NimbusCode
 import NimbusControl
 import NimbusHTTP
 import NimbusInvoke
+import NimbusQueue
 import NimbusSandbox
 import NimbusModel
 import NimbusStore
@@ -68,10 +69,13 @@ public struct NimbusPlatform: Sendable {
     public func run(logger: Logger, onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
         let base = Mutex("http://\(configuration.host):\(configuration.port)")
         let baseURL: @Sendable () -> String = { base.withLock { $0 } }
-        let secret = try await store.setting("code-url-secret") {
+        let randomSecret: @Sendable () -> [UInt8] = {
             var generator = SystemRandomNumberGenerator()
             return (0..<32).map { _ in UInt8.random(in: 0...255, using: &generator) }
         }
+        let secret = try await store.setting("code-url-secret", orInsert: randomSecret)
+        let queues = QueueService(
+            store: store, receiptSecret: try await store.setting("sqs-receipt-secret", orInsert: randomSecret))
         let signer = CodeLocationSigner(secret: secret, base: baseURL)
         let code = CodeArtifactStore(directory: configuration.codeDirectory)
         let shim = Self.sandboxShim(logger: logger)
@@ -102,7 +106,7 @@ public struct NimbusPlatform: Sendable {
         }
         let responder = APIResponder(
             control: control, authenticator: authenticator, codeSigner: signer, invoker: invoker,
-            submitEvent: submitEvent)
+            submitEvent: submitEvent, queues: queues)
         let host = configuration.host
         let app = Application(
             responder: responder,

@@ -116,6 +116,41 @@ public final class SQLiteStore: Sendable {
                     ])
             }
         }
+        migrator.registerMigration("v5-queues") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE sqs_queue (
+                        queue_id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        account_id TEXT NOT NULL,
+                        region TEXT NOT NULL,
+                        name TEXT NOT NULL,
+                        attributes TEXT NOT NULL,
+                        tags TEXT NOT NULL,
+                        created_at INTEGER NOT NULL,
+                        modified_at INTEGER NOT NULL,
+                        UNIQUE (account_id, region, name)
+                    );
+                    CREATE TABLE sqs_message (
+                        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                        queue_id INTEGER NOT NULL,
+                        message_id TEXT NOT NULL,
+                        body TEXT NOT NULL,
+                        attributes TEXT,
+                        trace_header TEXT,
+                        md5_body TEXT NOT NULL,
+                        md5_attributes TEXT,
+                        sender_id TEXT NOT NULL,
+                        sent_at INTEGER NOT NULL,
+                        visible_at INTEGER NOT NULL,
+                        receive_count INTEGER NOT NULL DEFAULT 0,
+                        first_receive_at INTEGER,
+                        receipt TEXT,
+                        dead_letter_source_arn TEXT
+                    );
+                    CREATE INDEX sqs_message_by_visibility ON sqs_message(queue_id, visible_at, seq);
+                    CREATE INDEX sqs_message_by_age ON sqs_message(queue_id, sent_at);
+                    """)
+        }
         return migrator
     }
 

@@ -155,8 +155,8 @@ def make_function():
 def aws_cli(nimbus):
     """aws_cli(account, *args) -> CliResult(returncode, stdout, stderr, .json)."""
 
-    def run(account: Account, *args: str, region: str = REGION):
-        return run_aws(nimbus.endpoint, account, *args, region=region)
+    def run(account: Account, *args: str, region: str = REGION, service: str = "lambda"):
+        return run_aws(nimbus.endpoint, account, *args, region=region, service=service)
 
     return run
 

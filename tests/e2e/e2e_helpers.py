@@ -782,8 +782,10 @@ def aws_cli_command() -> list[str]:
     return [exe]
 
 
-def run_aws(endpoint: str, account: Account, *args: str, region: str = REGION, timeout: float = 120) -> CliResult:
-    cmd = [*aws_cli_command(), "lambda", *args, "--endpoint-url", endpoint, "--region", region, "--output", "json"]
+def run_aws(
+    endpoint: str, account: Account, *args: str, region: str = REGION, timeout: float = 120, service: str = "lambda"
+) -> CliResult:
+    cmd = [*aws_cli_command(), service, *args, "--endpoint-url", endpoint, "--region", region, "--output", "json"]
     env = child_env(
         {
             "AWS_ACCESS_KEY_ID": account.access_key_id,
