@@ -114,6 +114,16 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Asynchronous invocation: the durable event runner, Lambda's retry policy, destinations and dead letters.
+        .target(
+            name: "NimbusAsync",
+            dependencies: [
+                "NimbusModel", "NimbusControl", "NimbusInvoke", "NimbusQueue", "NimbusStore",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // HTTP: routing, request decoding, authentication and AWS error rendering.
         .target(
             name: "NimbusHTTP",
@@ -140,6 +150,7 @@ let package = Package(
                 "NimbusAuth",
                 "NimbusControl",
                 "NimbusHTTP",
+                "NimbusAsync",
                 "NimbusInvoke",
                 "NimbusQueue",
                 "NimbusSandbox",
@@ -168,6 +179,7 @@ let package = Package(
         .testTarget(
             name: "NimbusSandboxTests", dependencies: ["NimbusSandbox", "NimbusRuntimeAPI"],
             swiftSettings: swiftSettings),
+        .testTarget(name: "NimbusAsyncTests", dependencies: ["NimbusAsync", "NimbusStore"], swiftSettings: swiftSettings),
         .testTarget(
             name: "NimbusQueueTests", dependencies: ["NimbusQueue", "NimbusStore"], swiftSettings: swiftSettings),
         .testTarget(name: "NimbusPoolTests", dependencies: ["NimbusPool"], swiftSettings: swiftSettings),

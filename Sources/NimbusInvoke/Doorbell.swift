@@ -1,11 +1,14 @@
 import Synchronization
 
 /// Wakes a waiting task when work arrives, or after a timeout, whichever comes first.
-final class Doorbell: Sendable {
+public final class Doorbell: Sendable {
     private let state = Mutex<(rung: Bool, waiter: CheckedContinuation<Void, Never>?)>((false, nil))
 
+    /// Creates a bell that has not rung.
+    public init() {}
+
     /// Work arrived.
-    func ring() {
+    public func ring() {
         let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
             defer { state = (state.waiter == nil, nil) }
             return state.waiter
@@ -18,7 +21,7 @@ final class Doorbell: Sendable {
 
     /// Waits for a ring (one that came since the last wait counts), the timeout, or the waiting task's
     /// cancellation (a service shutting down), whichever comes first.
-    func wait(timeout: Duration) async {
+    public func wait(timeout: Duration) async {
         await withTaskGroup(of: Void.self) { group in
             group.addTask {
                 try? await Task.sleep(for: timeout)

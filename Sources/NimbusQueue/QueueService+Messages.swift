@@ -14,6 +14,19 @@ extension QueueService {
         return SentMessage(messageId: stored.messageId, md5OfBody: stored.md5OfBody, md5OfAttributes: stored.md5OfAttributes)
     }
 
+    /// Sends to the queue an ARN names, for Nimbus itself (destinations, dead letters): the queue's
+    /// owner is the ARN's account.
+    public func send(arn text: String, _ message: OutgoingMessage, senderId: String) async throws -> SentMessage {
+        guard let arn = QueueARN(text),
+            let record = try await store.queue(accountId: arn.accountId, region: arn.region, name: arn.name)
+        else { throw QueueError.queueDoesNotExist }
+        let caller = QueueCaller(accountId: arn.accountId, region: arn.region, senderId: senderId, endpoint: "")
+        let stored = try prepare(message, for: record, caller: caller)
+        try await store.appendMessages(queueId: record.id, [stored])
+        waiters.wake(record.id)
+        return SentMessage(messageId: stored.messageId, md5OfBody: stored.md5OfBody, md5OfAttributes: stored.md5OfAttributes)
+    }
+
     /// SendMessageBatch: every valid entry is stored (in one transaction), invalid ones fail alone.
     public func sendBatch(url: String, _ entries: [(id: String, message: OutgoingMessage)], caller: QueueCaller)
         async throws -> [BatchOutcome<SentMessage>]

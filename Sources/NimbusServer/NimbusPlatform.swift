@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import Logging
+import NimbusAsync
 import NimbusAuth
 import NimbusCode
 import NimbusControl
@@ -97,7 +98,9 @@ public struct NimbusPlatform: Sendable {
         var submitEvent: (@Sendable (AsyncEvent) async throws -> Void)?
         if let invoker {
             let (runner, submit) = AsyncEventRunner.make(
-                store: store, control: control, invoker: invoker, logger: logger)
+                store: store, control: control, invoker: invoker, policy: Self.asyncRetryPolicy(logger: logger),
+                sendToQueue: { arn, message, sender in _ = try await queues.send(arn: arn, message, senderId: sender) },
+                logger: logger)
             services.append(.init(service: runner))
             services.append(.init(service: IdleReaper(invoker: invoker)))
             services.append(.init(service: InstanceFiller(invoker: invoker)))
@@ -123,6 +126,16 @@ public struct NimbusPlatform: Sendable {
                 logger: logger))
         try await group.run()
         await invoker?.shutdown()
+    }
+
+    /// Lambda's asynchronous retry delays; `NIMBUS_ASYNC_RETRY_BASE` (seconds, default 60) shortens them for tests.
+    static func asyncRetryPolicy(logger: Logger) -> AsyncRetryPolicy {
+        guard let text = ProcessInfo.processInfo.environment["NIMBUS_ASYNC_RETRY_BASE"] else { return AsyncRetryPolicy() }
+        guard let base = Double(text), base > 0 else {
+            logger.warning("NIMBUS_ASYNC_RETRY_BASE must be a positive number of seconds; using 60")
+            return AsyncRetryPolicy()
+        }
+        return AsyncRetryPolicy(retryBase: base, backoffStart: min(1, base))
     }
 
     /// Sandboxes run as unprivileged uids that bwrap binds code from: the code directory gets o+x (traverse,

@@ -7,20 +7,23 @@ extension SQLiteStore: AsyncEventStore {
         try await writer.write { db in
             try db.execute(
                 sql: """
-                    INSERT INTO async_event (request_id, account_id, region, function_name, qualifier, payload, created_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?)
+                    INSERT INTO async_event (request_id, account_id, region, function_name, qualifier, payload, created_at,
+                        failed_attempts, deferred_attempts, not_before)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """,
                 arguments: [
                     event.requestId, event.accountId, event.region, event.functionName, event.qualifier,
-                    Data(event.payload), Date().timeIntervalSince1970,
+                    Data(event.payload), event.createdAt == 0 ? Date().timeIntervalSince1970 : event.createdAt,
+                    event.failedAttempts, event.deferredAttempts, event.notBefore,
                 ])
         }
     }
 
-    public func claimEvents(limit: Int) async throws -> [AsyncEvent] {
+    public func claimEvents(limit: Int, now: Double) async throws -> [AsyncEvent] {
         try await writer.write { db in
             let rows = try Row.fetchAll(
-                db, sql: "SELECT * FROM async_event WHERE claimed = 0 ORDER BY seq LIMIT ?", arguments: [limit])
+                db, sql: "SELECT * FROM async_event WHERE claimed = 0 AND not_before <= ? ORDER BY seq LIMIT ?",
+                arguments: [now, limit])
             for row in rows {
                 try db.execute(sql: "UPDATE async_event SET claimed = 1 WHERE seq = ?", arguments: [row["seq"] as Int64])
             }
@@ -28,8 +31,16 @@ extension SQLiteStore: AsyncEventStore {
                 AsyncEvent(
                     requestId: row["request_id"], accountId: row["account_id"], region: row["region"],
                     functionName: row["function_name"], qualifier: row["qualifier"],
-                    payload: [UInt8](row["payload"] as Data))
+                    payload: [UInt8](row["payload"] as Data), createdAt: row["created_at"],
+                    failedAttempts: row["failed_attempts"], deferredAttempts: row["deferred_attempts"],
+                    notBefore: row["not_before"])
             }
+        }
+    }
+
+    public func nextEventDue() async throws -> Double? {
+        try await writer.read { db in
+            try Double.fetchOne(db, sql: "SELECT MIN(not_before) FROM async_event WHERE claimed = 0")
         }
     }
 
@@ -39,13 +50,48 @@ extension SQLiteStore: AsyncEventStore {
         }
     }
 
-    public func releaseEvent(requestId: String) async throws {
+    public func rescheduleEvent(_ event: AsyncEvent) async throws {
         try await writer.write { db in
-            try db.execute(sql: "UPDATE async_event SET claimed = 0 WHERE request_id = ?", arguments: [requestId])
+            try db.execute(
+                sql: """
+                    UPDATE async_event SET claimed = 0, failed_attempts = ?, deferred_attempts = ?, not_before = ?
+                    WHERE request_id = ?
+                    """,
+                arguments: [event.failedAttempts, event.deferredAttempts, event.notBefore, event.requestId])
         }
     }
 
     public func releaseClaims() async throws {
         try await writer.write { db in try db.execute(sql: "UPDATE async_event SET claimed = 0 WHERE claimed = 1") }
+    }
+}
+
+extension SQLiteStore {
+    /// Turns up to `limit` messages of a queue (a dead-letter queue) into `Event` invocations of a
+    /// function, in one transaction: each message becomes a new event with the message body as payload
+    /// and is deleted, so none is lost or doubled. Returns how many moved.
+    public func redriveMessages(
+        queueId: Int64, toFunction functionName: String, qualifier: String?, accountId: String, region: String,
+        limit: Int
+    ) async throws -> Int {
+        try await writer.write { db in
+            let rows = try Row.fetchAll(
+                db, sql: "SELECT seq, body FROM sqs_message WHERE queue_id = ? ORDER BY seq LIMIT ?",
+                arguments: [queueId, limit])
+            let now = Date().timeIntervalSince1970
+            for row in rows {
+                try db.execute(
+                    sql: """
+                        INSERT INTO async_event (request_id, account_id, region, function_name, qualifier, payload, created_at)
+                        VALUES (?, ?, ?, ?, ?, ?, ?)
+                        """,
+                    arguments: [
+                        UUID().uuidString.lowercased(), accountId, region, functionName, qualifier,
+                        Data((row["body"] as String).utf8), now,
+                    ])
+                try db.execute(sql: "DELETE FROM sqs_message WHERE seq = ?", arguments: [row["seq"] as Int64])
+            }
+            return rows.count
+        }
     }
 }

@@ -151,6 +151,15 @@ public final class SQLiteStore: Sendable {
                     CREATE INDEX sqs_message_by_age ON sqs_message(queue_id, sent_at);
                     """)
         }
+        migrator.registerMigration("v6-async-retries") { db in
+            try db.execute(
+                sql: """
+                    ALTER TABLE async_event ADD COLUMN failed_attempts INTEGER NOT NULL DEFAULT 0;
+                    ALTER TABLE async_event ADD COLUMN deferred_attempts INTEGER NOT NULL DEFAULT 0;
+                    ALTER TABLE async_event ADD COLUMN not_before DOUBLE NOT NULL DEFAULT 0;
+                    CREATE INDEX async_event_due ON async_event(claimed, not_before);
+                    """)
+        }
         return migrator
     }
 

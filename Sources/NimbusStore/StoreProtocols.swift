@@ -90,9 +90,9 @@ public protocol EventSourceMappingStore: Sendable {
         -> [EventSourceMappingRecord]
 }
 
-/// An `Event` invocation accepted (202) and kept until it has run.
+/// An `Event` invocation accepted (202) and kept until it has run and its outcome was delivered.
 public struct AsyncEvent: Sendable, Equatable {
-    /// The request id the caller got, used by the invocation too.
+    /// The request id the caller got, used by every attempt.
     public var requestId: String
     /// Owning account.
     public var accountId: String
@@ -104,11 +104,20 @@ public struct AsyncEvent: Sendable, Equatable {
     public var qualifier: String?
     /// The event bytes.
     public var payload: [UInt8]
+    /// When it was accepted, epoch seconds.
+    public var createdAt: Double
+    /// Attempts that ran the function and failed.
+    public var failedAttempts: Int
+    /// Attempts that could not run (throttles, system errors), for the backoff.
+    public var deferredAttempts: Int
+    /// Not to be attempted before this time, epoch seconds.
+    public var notBefore: Double
 
     /// Creates an event.
     public init(
         requestId: String, accountId: String, region: String, functionName: String, qualifier: String?,
-        payload: [UInt8]
+        payload: [UInt8], createdAt: Double = 0, failedAttempts: Int = 0, deferredAttempts: Int = 0,
+        notBefore: Double = 0
     ) {
         self.requestId = requestId
         self.accountId = accountId
@@ -116,21 +125,27 @@ public struct AsyncEvent: Sendable, Equatable {
         self.functionName = functionName
         self.qualifier = qualifier
         self.payload = payload
+        self.createdAt = createdAt
+        self.failedAttempts = failedAttempts
+        self.deferredAttempts = deferredAttempts
+        self.notBefore = notBefore
     }
 }
 
-/// Durable storage of accepted `Event` invocations: stored before the 202, removed after they ran.
+/// Durable storage of accepted `Event` invocations: stored before the 202, removed once handled.
 public protocol AsyncEventStore: Sendable {
-    /// Stores an event durably.
+    /// Stores an event durably (its `createdAt` is set to now when 0).
     func enqueue(_ event: AsyncEvent) async throws
-    /// Claims up to `limit` unclaimed events, oldest first.
-    func claimEvents(limit: Int) async throws -> [AsyncEvent]
-    /// Removes an event that has run.
+    /// Claims up to `limit` unclaimed events due at `now`, oldest first.
+    func claimEvents(limit: Int, now: Double) async throws -> [AsyncEvent]
+    /// The earliest time an unclaimed event falls due, if any.
+    func nextEventDue() async throws -> Double?
+    /// Removes an event that was handled.
     func completeEvent(requestId: String) async throws
     /// Makes every claimed event claimable again (at start-up: claims of a killed process).
     func releaseClaims() async throws
-    /// Makes one claimed event claimable again (it could not run yet).
-    func releaseEvent(requestId: String) async throws
+    /// Makes a claimed event claimable again at `event.notBefore`, keeping its attempt counts.
+    func rescheduleEvent(_ event: AsyncEvent) async throws
 }
 
 /// Small server-wide values.

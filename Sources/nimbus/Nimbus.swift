@@ -12,7 +12,7 @@ struct Nimbus: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "nimbus",
         abstract: "A self-hosted, AWS-Lambda-compatible code execution service.",
-        subcommands: [Serve.self, Accounts.self, Logs.self])
+        subcommands: [Serve.self, Accounts.self, Logs.self, Events.self])
 }
 
 /// `nimbus serve`.
@@ -128,6 +128,39 @@ struct Logs: AsyncParsableCommand {
             }
             guard follow else { return }
             try await Task.sleep(for: .milliseconds(250))
+        }
+    }
+}
+
+/// `nimbus events redrive`: re-submits the messages of a dead-letter queue to a function as `Event`
+/// invocations (works while the server runs; it picks them up within a second).
+struct Events: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Work with asynchronous invocations.", subcommands: [Redrive.self])
+
+    struct Redrive: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Move a queue's messages (e.g. a function's dead letters) back to a function as Event invocations.")
+        @Option(help: "The queue holding the dead letters (name).") var queue: String
+        @Option(help: "The function to run them (name).") var function: String
+        @Option(help: "Qualifier (version or alias).") var qualifier: String?
+        @Option(name: .customLong("account-id"), help: "Account owning the queue and the function.") var accountId: String
+        @Option(help: "Region.") var region = "us-east-1"
+        @Option(help: "At most this many messages.") var limit = 100_000
+        @Option(name: .customLong("data-dir"), help: "Data directory.") var dataDir: String?
+
+        func run() async throws {
+            let store = try NimbusPlatformStore.open(dataDir)
+            guard let queueRecord = try await store.queue(accountId: accountId, region: region, name: queue) else {
+                throw ValidationError("no queue \(queue) in account \(accountId) (\(region))")
+            }
+            guard try await store.function(FunctionKey(accountId: accountId, region: region, name: function)) != nil else {
+                throw ValidationError("no function \(function) in account \(accountId) (\(region))")
+            }
+            let moved = try await store.redriveMessages(
+                queueId: queueRecord.id, toFunction: function, qualifier: qualifier, accountId: accountId,
+                region: region, limit: limit)
+            try printJSON(["redriven": moved])
         }
     }
 }

@@ -39,6 +39,8 @@ os.environ["AWS_EC2_METADATA_DISABLED"] = "true"
 for _k in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy"):
     os.environ.pop(_k, None)
 os.environ["NO_PROXY"] = os.environ["no_proxy"] = "127.0.0.1,localhost"
+# Asynchronous retries 0.5 s and 1 s apart instead of Lambda's 1 and 2 minutes.
+os.environ["NIMBUS_ASYNC_RETRY_BASE"] = "0.5"
 
 BOB_ACCOUNT_ID = "222233334444"
 

@@ -274,25 +274,3 @@ def test_deprecated_invoke_async_runs_like_an_event(nimbus, client, alice, pytho
     assert e.value.response["Error"]["Code"] == "ResourceNotFoundException"
 
 
-def test_accepted_events_survive_sigkill_and_run_after_restart(server_factory):
-    import time
-
-    server = server_factory()
-    alice = server.accounts["alice"]
-    client = server.client(alice)
-    from e2e_helpers import role_arn
-
-    client.create_function(FunctionName="later", Runtime="python3.12", Handler="app.handler",
-                           Role=role_arn(alice.account_id), Code={"ZipFile": make_zip({"app.py": PYTHON})})
-    client.put_function_concurrency(FunctionName="later", ReservedConcurrentExecutions=0)  # nothing may run yet
-    ids = [client.invoke(FunctionName="later", InvocationType="Event", Payload=json.dumps({"say": f"e{i}"}))
-           ["ResponseMetadata"]["RequestId"] for i in range(5)]
-    server.kill()
-    restarted = server_factory.restart(server)
-    restarted.client(alice).delete_function_concurrency(FunctionName="later")
-    deadline = time.time() + 30
-    log = ""
-    while time.time() < deadline and not all(f"START RequestId: {i}" in log for i in ids):
-        time.sleep(0.3)
-        log = _logs(os.environ["NIMBUS_BIN"], restarted.data_dir, alice.account_id, "later")
-    assert all(f"START RequestId: {i}" in log for i in ids), log[-2000:]

@@ -1,0 +1,190 @@
+import Foundation
+import Logging
+import NimbusControl
+import NimbusInvoke
+import NimbusModel
+import NimbusQueue
+import NimbusStore
+import ServiceLifecycle
+import Synchronization
+
+/// Runs accepted `Event` invocations with Lambda's error handling: each was stored durably before its
+/// 202, is claimed when due, run on the pool, retried or deferred per `AsyncRetryPolicy`, and removed
+/// only after its outcome was delivered (destinations, dead-letter queue). Claims left by a killed
+/// process are released at start, so every accepted event runs at least once.
+public final class AsyncEventRunner: Service, Sendable {
+    let store: any AsyncEventStore
+    let control: ControlPlane
+    let invoker: any InvocationHandler
+    let delivery: AsyncDelivery
+    let policy: AsyncRetryPolicy
+    let doorbell: Doorbell
+    let inFlight = Mutex(0)
+    let logger: Logger
+    /// Events run at the same time, at most.
+    let maxInFlight = 64
+
+    init(
+        store: any AsyncEventStore, control: ControlPlane, invoker: any InvocationHandler, delivery: AsyncDelivery,
+        policy: AsyncRetryPolicy, doorbell: Doorbell, logger: Logger
+    ) {
+        self.store = store
+        self.control = control
+        self.invoker = invoker
+        self.delivery = delivery
+        self.policy = policy
+        self.doorbell = doorbell
+        self.logger = logger
+    }
+
+    /// Creates the runner and the function that stores an event and wakes it.
+    public static func make(
+        store: any AsyncEventStore, control: ControlPlane, invoker: any InvocationHandler, policy: AsyncRetryPolicy,
+        sendToQueue: @escaping @Sendable (String, OutgoingMessage, String) async throws -> Void,
+        logger: Logger
+    ) -> (AsyncEventRunner, submit: @Sendable (AsyncEvent) async throws -> Void) {
+        let doorbell = Doorbell()
+        let submit: @Sendable (AsyncEvent) async throws -> Void = { event in
+            try await store.enqueue(event)
+            doorbell.ring()
+        }
+        let runner = AsyncEventRunner(
+            store: store, control: control, invoker: invoker,
+            delivery: AsyncDelivery(sendToQueue: sendToQueue, submitEvent: submit), policy: policy, doorbell: doorbell,
+            logger: logger)
+        return (runner, submit)
+    }
+
+    public func run() async throws {
+        try await store.releaseClaims()
+        try await cancelWhenGracefulShutdown { [self] in
+            try await withThrowingDiscardingTaskGroup { group in
+                while !Task.isCancelled {
+                    let free = maxInFlight - inFlight.withLock { $0 }
+                    let now = Date().timeIntervalSince1970
+                    let events = free > 0 ? try await store.claimEvents(limit: min(32, free), now: now) : []
+                    for event in events {
+                        inFlight.withLock { $0 += 1 }
+                        group.addTask { [self] in
+                            await handle(event)
+                            inFlight.withLock { $0 -= 1 }
+                            doorbell.ring()
+                        }
+                    }
+                    if events.isEmpty || events.count == free {
+                        // A new event or a finished one rings at once; otherwise wake when the next is due.
+                        let due = try await store.nextEventDue().map { $0 - Date().timeIntervalSince1970 } ?? 1
+                        await doorbell.wait(timeout: .milliseconds(Int64(max(1, min(1_000, due * 1_000)))))
+                    }
+                }
+            }
+        }
+    }
+
+    func handle(_ event: AsyncEvent) async {
+        let metadata: Logger.Metadata = ["nimbus.request_id": .string(event.requestId)]
+        let now = Date().timeIntervalSince1970
+        let target: InvocationTarget
+        do {
+            target = try await control.resolveInvocation(
+                event.functionName, qualifier: event.qualifier,
+                caller: Caller(accountId: event.accountId, region: event.region))
+        } catch let error as LambdaError where error.status == 404 {
+            logger.warning("event dropped: its function is gone", metadata: metadata)
+            try? await store.completeEvent(requestId: event.requestId)
+            return
+        } catch {
+            await reschedule(event, policy.afterAttempt(event, .deferred, AsyncSettings(), now: now), nil, nil, metadata)
+            return
+        }
+        let settings = Self.settings(target, qualifier: event.qualifier)
+        var decision = policy.beforeAttempt(
+            event, settings, reservedConcurrency: target.function.reservedConcurrency, now: now)
+        var response: InvocationResult?
+        if decision == .run {
+            do {
+                let result = try await invoker.invoke(
+                    target, payload: event.payload, requestId: event.requestId, clientContext: nil)
+                response = result
+                decision = policy.afterAttempt(
+                    event, result.functionError == nil ? .succeeded : .functionFailed, settings,
+                    now: Date().timeIntervalSince1970)
+            } catch {
+                logger.info("event deferred", metadata: metadata.merging(["error": "\(error)"]) { a, _ in a })
+                decision = policy.afterAttempt(event, .deferred, settings, now: Date().timeIntervalSince1970)
+            }
+        }
+        await reschedule(event, decision, response.map { ($0, target) }, settings, metadata)
+    }
+
+    private func reschedule(
+        _ event: AsyncEvent, _ decision: AsyncDecision, _ ran: (InvocationResult, InvocationTarget)?,
+        _ settings: AsyncSettings?, _ metadata: Logger.Metadata
+    ) async {
+        do {
+            switch decision {
+            case .run:
+                return
+            case .retry(let next):
+                try await store.rescheduleEvent(next)
+                doorbell.ring()
+                return
+            case .succeeded:
+                if let destination = settings?.onSuccess, let (result, target) = ran {
+                    await deliver(event, condition: "Success", result, target, to: destination, metadata)
+                }
+            case .failed(let condition):
+                logger.info("event failed", metadata: metadata.merging(["condition": .string(condition)]) { a, _ in a })
+                if let target = settings?.deadLetterTarget {
+                    do {
+                        try await delivery.deadLetter(
+                            event, errorMessage: ran.map { DestinationRecord.errorMessage($0.0.body) } ?? condition,
+                            to: target)
+                    } catch {
+                        logger.error("dead letter not delivered", metadata: metadata.merging(["error": "\(error)"]) { a, _ in a })
+                    }
+                }
+                if let destination = settings?.onFailure {
+                    await deliver(event, condition: condition, ran?.0, ran?.1, to: destination, metadata)
+                }
+            }
+            try await store.completeEvent(requestId: event.requestId)
+        } catch {
+            // The store failed: the claim stays and is released at the next start, so the event runs again.
+            logger.error("event outcome not stored", metadata: metadata.merging(["error": "\(error)"]) { a, _ in a })
+        }
+    }
+
+    private func deliver(
+        _ event: AsyncEvent, condition: String, _ result: InvocationResult?, _ target: InvocationTarget?,
+        to destination: String, _ metadata: Logger.Metadata
+    ) async {
+        let functionArn = target.map { Self.qualifiedArn($0, qualifier: event.qualifier) }
+            ?? ARN.function(event.functionName, region: event.region, account: event.accountId) + ":$LATEST"
+        let invokeCount = event.failedAttempts + (result == nil ? 0 : 1)
+        let record = DestinationRecord.make(
+            requestId: event.requestId, functionArn: functionArn, condition: condition, invokeCount: invokeCount,
+            payload: event.payload, response: result.map { ($0.body, $0.functionError, $0.executedVersion) }, at: Date())
+        do {
+            try await delivery.deliver(record, to: destination, senderId: event.accountId)
+        } catch {
+            logger.error(
+                "destination not delivered",
+                metadata: metadata.merging(["destination": .string(destination), "error": "\(error)"]) { a, _ in a })
+        }
+    }
+
+    /// The function's EventInvokeConfig for the qualifier the event addressed, and its dead-letter target.
+    static func settings(_ target: InvocationTarget, qualifier: String?) -> AsyncSettings {
+        let config = target.function.eventInvokeConfigs[qualifier ?? "$LATEST"]
+        return AsyncSettings(
+            maximumRetryAttempts: config?.maximumRetryAttempts ?? 2,
+            maximumEventAge: Double(config?.maximumEventAgeInSeconds ?? 21_600), onSuccess: config?.onSuccess,
+            onFailure: config?.onFailure, deadLetterTarget: target.version.deadLetterTargetArn)
+    }
+
+    /// `arn:…:function:name:<qualifier>`, `:$LATEST` when unqualified, as destination records name it.
+    static func qualifiedArn(_ target: InvocationTarget, qualifier: String?) -> String {
+        target.function.arn(qualifier ?? "$LATEST")
+    }
+}
