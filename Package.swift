@@ -63,7 +63,11 @@ let package = Package(
         // Sandboxes: bubblewrap + cgroup v1 driver, the spawn shim's caller.
         .target(
             name: "NimbusSandbox",
-            dependencies: ["CNimbusLinux", "NimbusRuntimeAPI"],
+            dependencies: [
+                "CNimbusLinux", "NimbusRuntimeAPI",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
             swiftSettings: swiftSettings
         ),
         // Zip validation and the content-addressed artifact store.
@@ -156,6 +160,7 @@ let package = Package(
                 "NimbusSandbox",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ],

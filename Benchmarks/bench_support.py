@@ -111,15 +111,16 @@ def start_nginx(tmp: str, port: int) -> subprocess.Popen:
 
 
 class Signer:
-    """Headers exactly as botocore's SigV4Auth signs them (service lambda, us-east-1)."""
+    """Headers exactly as botocore's SigV4Auth signs them (service lambda unless told, us-east-1)."""
 
     def __init__(self, access_key: str, secret_key: str):
         self.creds = botocore.credentials.Credentials(access_key, secret_key)
 
-    def sign(self, method: str, port: int, target: str, body: bytes | None = None) -> dict[str, str]:
-        headers = {"Content-Type": "application/json"} if body else {}
+    def sign(self, method: str, port: int, target: str, body: bytes | None = None, service: str = "lambda",
+             headers: dict[str, str] | None = None) -> dict[str, str]:
+        headers = dict(headers or ({"Content-Type": "application/json"} if body else {}))
         req = botocore.awsrequest.AWSRequest(method, f"http://{HOST}:{port}{target}", headers, body or b"")
-        botocore.auth.SigV4Auth(self.creds, "lambda", "us-east-1").add_auth(req)
+        botocore.auth.SigV4Auth(self.creds, service, "us-east-1").add_auth(req)
         # Signed as host:port; wrk would otherwise send the Host header without the port.
         return dict(req.headers.items(), Host=f"{HOST}:{port}")
 

@@ -13,11 +13,15 @@ public final class Authenticator: Sendable {
 
     let verifier: SigV4Verifier
     let lookup: Lookup
+    let temporary: TemporaryCredentials?
     let cache = Mutex<[String: (secret: String, accountId: String)]>([:])
 
     /// Creates an authenticator.
-    public init(verifier: SigV4Verifier = SigV4Verifier(), lookup: @escaping Lookup) {
+    public init(
+        verifier: SigV4Verifier = SigV4Verifier(), temporary: TemporaryCredentials? = nil, lookup: @escaping Lookup
+    ) {
         self.verifier = verifier
+        self.temporary = temporary
         self.lookup = lookup
     }
 
@@ -28,7 +32,9 @@ public final class Authenticator: Sendable {
             throw SigV4Failure.invalidSignature("Credential should be scoped to correct service: '\(service)'. ")
         }
         let key: (secret: String, accountId: String)
-        if let cached = cache.withLock({ $0[signature.accessKeyId] }) {
+        if let temporary, let entry = temporary.entry(signature.accessKeyId) {
+            key = try temporary.check(entry, sessionToken: signature.securityToken)
+        } else if let cached = cache.withLock({ $0[signature.accessKeyId] }) {
             key = cached
         } else if let found = try await lookup(signature.accessKeyId) {
             cache.withLock { $0[signature.accessKeyId] = found }

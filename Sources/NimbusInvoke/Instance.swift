@@ -45,6 +45,8 @@ struct InstanceFactory: Sendable {
     let driver: BubblewrapDriver
     /// Where instances' task directories live (`<data>/instances`, emptied when the server starts).
     let directory: String
+    /// The Nimbus API as functions reach it.
+    let api: NimbusAPIAccess?
     /// The memory limit while an instance waits (its function's `MemorySize` replaces it).
     static let waitingMemoryMB = 128
     /// The CPU weight while an instance starts and waits: under contention, sandboxes serving requests win.
@@ -65,6 +67,7 @@ struct InstanceFactory: Sendable {
             memoryMB: Self.waitingMemoryMB, ephemeralStorageMB: shape.ephemeralStorageMB, pidsMax: 1024,
             hostUID: uid, hostGID: uid)
         if ahead { spec.cpuShares = Self.waitingShares }
+        spec.apiRelay = api?.relay
         let session = SandboxSession(cgroup: driver.cgroup(for: id))
         let endpoint = RuntimeEndpoint { session.handle($0) }
         do {
@@ -88,7 +91,7 @@ struct InstanceFactory: Sendable {
         try instance.sandbox.cgroup.setMemoryLimit(memoryMB: version.memorySize)
         try instance.sandbox.cgroup.setCPUShares(CgroupV1.defaultShares)
         let environment = SandboxEnvironment.make(
-            target: target, launch: launch, runtime: runtime, initialization: initialization)
+            target: target, launch: launch, runtime: runtime, initialization: initialization, api: api)
         let handler = version.handler ?? ""
         let argv: [String]
         switch instance.shape.zygote {
@@ -102,4 +105,22 @@ struct InstanceFactory: Sendable {
             throw SandboxError(description: "the waiting runtime is gone")
         }
     }
+}
+
+/// How the code Nimbus runs reaches the Nimbus API, as Lambda functions reach AWS: a relay port inside
+/// each sandbox (`AWS_ENDPOINT_URL`) and temporary credentials scoped to the function's account.
+public struct NimbusAPIAccess: Sendable {
+    /// The relay: its port inside the sandbox and the API's address on the host.
+    public var relay: APIRelayTarget
+    /// Issues credentials for an account, as `AWS_ACCESS_KEY_ID` / `AWS_SECRET_ACCESS_KEY` / `AWS_SESSION_TOKEN`.
+    public var credentials: @Sendable (_ accountId: String) -> [String: String]
+
+    /// Creates the access.
+    public init(relay: APIRelayTarget, credentials: @escaping @Sendable (String) -> [String: String]) {
+        self.relay = relay
+        self.credentials = credentials
+    }
+
+    /// `AWS_ENDPOINT_URL` inside the sandbox.
+    var endpoint: String { "http://127.0.0.1:\(relay.port)" }
 }

@@ -24,6 +24,8 @@ public actor Invoker: InvocationHandler {
         public var queueCapacity: Int = 1000
         /// Pre-initialised instances kept waiting per runtime identifier (runtimes not installed are skipped).
         public var preinitialised: [String: Int] = ["python3.11": 2, "nodejs20.x": 1, "provided.al2023": 1]
+        /// How functions reach the Nimbus API (`AWS_ENDPOINT_URL` and credentials); nil: they cannot.
+        public var nimbusAPI: NimbusAPIAccess?
 
         /// Defaults.
         public init() {}
@@ -83,7 +85,7 @@ public actor Invoker: InvocationHandler {
     ) {
         self.logs = logs
         self.driver = driver
-        self.factory = InstanceFactory(driver: driver, directory: instancesDirectory)
+        self.factory = InstanceFactory(driver: driver, directory: instancesDirectory, api: configuration.nimbusAPI)
         self.registry = registry
         self.configuration = configuration
         self.taskDirectory = taskDirectory

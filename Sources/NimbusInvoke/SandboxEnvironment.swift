@@ -17,7 +17,7 @@ enum SandboxEnvironment {
     /// The function's environment. `initialization` is Lambda's `AWS_LAMBDA_INITIALIZATION_TYPE`.
     static func make(
         target: InvocationTarget, launch: RuntimeRegistry.Launch, runtime: String,
-        initialization: String = "on-demand"
+        initialization: String = "on-demand", api: NimbusAPIAccess? = nil
     ) -> [String: String] {
         let version = target.version
         let function = target.function
@@ -35,6 +35,8 @@ enum SandboxEnvironment {
             "AWS_DEFAULT_REGION": function.region,
         ]) { $1 }
         if launch.managed { env["AWS_EXECUTION_ENV"] = "AWS_Lambda_\(runtime)" }
+        // The function may point AWS_ENDPOINT_URL elsewhere; its credentials are Nimbus's to set.
+        if let api { env["AWS_ENDPOINT_URL"] = api.endpoint }
         for (key, value) in launch.environment { env[key] = value }
         for (key, value) in version.environment ?? [:] {
             // A function's own search path goes first; the runtime's stays reachable behind it.
@@ -44,6 +46,7 @@ enum SandboxEnvironment {
                 env[key] = value
             }
         }
+        if let api { env.merge(api.credentials(function.accountId)) { $1 } }
         return env
     }
 

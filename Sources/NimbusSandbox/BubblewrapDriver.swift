@@ -134,11 +134,26 @@ public struct BubblewrapDriver: Sendable {
             log.close()
             throw error
         }
+        var relay: APIRelay?
+        if let target = spec.apiRelay {
+            let socket = nimbus_listen_in_netns_of(initPid, Int32(target.port))
+            do {
+                guard socket >= 0 else { throw SandboxError(description: "API relay listener: errno \(-socket)") }
+                relay = try await APIRelay.adopt(listeningSocket: socket, target: target.address)
+            } catch {
+                if socket >= 0 { close(socket) }
+                await server.close()
+                processes.kill()
+                close(config[1])
+                log.close()
+                throw error
+            }
+        }
         var go: UInt8 = 1
         _ = write(block[1], &go, 1)
         return BubblewrapSandbox(
-            spec: spec, cgroup: cgroup, server: server, processes: processes, output: log, initPid: initPid,
-            configFD: config[1])
+            spec: spec, cgroup: cgroup, server: server, relay: relay, processes: processes, output: log,
+            initPid: initPid, configFD: config[1])
     }
 
     /// Reads bwrap's `{"child-pid": N}` from the info pipe (blocking, off the cooperative pool).

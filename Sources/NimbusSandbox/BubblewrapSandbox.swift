@@ -11,6 +11,8 @@ public final class BubblewrapSandbox: Sendable {
     public let cgroup: CgroupV1
     /// Its Runtime API.
     public let server: RuntimeAPIServer
+    /// Its way to the Nimbus API, when it has one.
+    let relay: APIRelay?
     /// The outer bwrap and the sandbox's pid 1, held by pidfd.
     let processes: SandboxProcesses
     /// The sandbox's pid 1, as the host sees it (for diagnostics).
@@ -21,9 +23,10 @@ public final class BubblewrapSandbox: Sendable {
     private let configFD: Mutex<Int32>
 
     init(
-        spec: SandboxSpec, cgroup: CgroupV1, server: RuntimeAPIServer, processes: SandboxProcesses,
+        spec: SandboxSpec, cgroup: CgroupV1, server: RuntimeAPIServer, relay: APIRelay?, processes: SandboxProcesses,
         output: SandboxOutput, initPid: pid_t, configFD: Int32
     ) {
+        self.relay = relay
         self.configFD = Mutex(configFD)
         self.spec = spec
         self.cgroup = cgroup
@@ -73,6 +76,7 @@ public final class BubblewrapSandbox: Sendable {
         if fd >= 0 { close(fd) }
         output.close()
         await server.close()
+        await relay?.close()
         return cgroup.remove()
     }
 }

@@ -1,3 +1,4 @@
+import NIOCore
 /// What one sandbox runs and with which limits.
 public struct SandboxSpec: Sendable {
     /// Unique id (names the cgroups).
@@ -24,6 +25,8 @@ public struct SandboxSpec: Sendable {
     public var runtimeAPIPort: Int
     /// CPU weight under contention (`cpu.shares`).
     public var cpuShares: Int = CgroupV1.defaultShares
+    /// A port inside the sandbox relayed to the Nimbus API, when the sandbox gets one.
+    public var apiRelay: APIRelayTarget?
 
     /// Creates a spec.
     public init(
@@ -49,4 +52,18 @@ public struct SandboxSpec: Sendable {
 
     /// Lambda's CPU share for `memoryMB` (µs per 100 ms period).
     public static func cpuQuota(memoryMB: Int) -> Int { max(1000, 100_000 * memoryMB / 1769) }
+}
+
+/// Where a sandbox's API relay listens (inside) and where it leads (on the host).
+public struct APIRelayTarget: Sendable {
+    /// Port on 127.0.0.1 inside the sandbox's network namespace.
+    public var port: Int
+    /// The Nimbus API's address, once the server listens.
+    public var address: @Sendable () -> SocketAddress?
+
+    /// Creates a target.
+    public init(port: Int, address: @escaping @Sendable () -> SocketAddress?) {
+        self.port = port
+        self.address = address
+    }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import Logging
+import NIOCore
 import NimbusAsync
 import NimbusAuth
 import NimbusCode
@@ -84,14 +85,28 @@ public struct NimbusPlatform: Sendable {
             functions: store, mappings: store, code: code, urlBase: baseURL, allocatesProvisioned: shim != nil,
             codeLocation: { key, qualifier in signer.url(for: key, qualifier: qualifier) })
         let store = self.store
-        let authenticator = Authenticator { accessKeyId in
+        let temporary = TemporaryCredentials()
+        let apiPort = Mutex<Int?>(nil)
+        let relayHost = ["0.0.0.0", "::", "localhost"].contains(configuration.host) ? "127.0.0.1" : configuration.host
+        let api = NimbusAPIAccess(
+            relay: APIRelayTarget(port: Self.sandboxAPIPort) {
+                apiPort.withLock { $0 }.flatMap { try? SocketAddress(ipAddress: relayHost, port: $0) }
+            },
+            credentials: { accountId in
+                let entry = temporary.issue(accountId: accountId)
+                return [
+                    "AWS_ACCESS_KEY_ID": entry.accessKeyId, "AWS_SECRET_ACCESS_KEY": entry.secretAccessKey,
+                    "AWS_SESSION_TOKEN": entry.sessionToken,
+                ]
+            })
+        let authenticator = Authenticator(temporary: temporary) { accessKeyId in
             try await store.accessKey(id: accessKeyId).map { ($0.secretAccessKey, $0.accountId) }
         }
         let logs = FunctionLogs(directory: configuration.dataDirectory.appendingPathComponent("logs"))
         let invoker = shim.flatMap { shim in
             Self.makeInvoker(
                 shim: shim, control: control, logs: logs, scope: cgroupScope,
-                instances: configuration.instancesDirectory.path, logger: logger)
+                instances: configuration.instancesDirectory.path, api: api, logger: logger)
         }
         if invoker != nil { Self.makeTraversable(configuration.codeDirectory, logger: logger) }
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
@@ -117,6 +132,7 @@ public struct NimbusPlatform: Sendable {
             onServerRunning: { channel in
                 let port = channel.localAddress?.port ?? 0
                 base.withLock { $0 = "http://\(host):\(port)" }
+                apiPort.withLock { $0 = port }
                 await onRunning(port)
             },
             logger: logger)
@@ -127,6 +143,9 @@ public struct NimbusPlatform: Sendable {
         try await group.run()
         await invoker?.shutdown()
     }
+
+    /// The port inside every sandbox that leads to the Nimbus API (`AWS_ENDPOINT_URL=http://127.0.0.1:9000`).
+    static let sandboxAPIPort = 9000
 
     /// Lambda's asynchronous retry delays; `NIMBUS_ASYNC_RETRY_BASE` (seconds, default 60) shortens them for tests.
     static func asyncRetryPolicy(logger: Logger) -> AsyncRetryPolicy {
@@ -173,7 +192,8 @@ public struct NimbusPlatform: Sendable {
 
     /// The warm pool.
     static func makeInvoker(
-        shim: String, control: ControlPlane, logs: FunctionLogs, scope: String, instances: String, logger: Logger
+        shim: String, control: ControlPlane, logs: FunctionLogs, scope: String, instances: String,
+        api: NimbusAPIAccess, logger: Logger
     ) -> Invoker? {
         let driver = BubblewrapDriver(shim: shim, scope: scope)
         let stale = driver.sweepStale()
@@ -199,6 +219,7 @@ public struct NimbusPlatform: Sendable {
         if let seconds = environment["NIMBUS_IDLE_TIMEOUT"].flatMap(Int.init) { pool.idleTimeout = .seconds(seconds) }
         if let budget = environment["NIMBUS_MEMORY_BUDGET_MB"].flatMap(Int.init) { pool.memoryBudgetMB = budget }
         if let text = environment["NIMBUS_PREINITIALISED"] { pool.preinitialised = Self.counts(text) }
+        pool.nimbusAPI = api
         return Invoker(
             driver: driver, registry: registry, configuration: pool, instancesDirectory: instances, logs: logs
         ) { version in

@@ -1,0 +1,63 @@
+import Foundation
+import NIOCore
+import NIOPosix
+import Testing
+
+@testable import NimbusSandbox
+
+/// The relay on a plain listening socket, leading to an echo server: bytes go both ways unchanged.
+@Suite struct APIRelayTests {
+    final class Echo: ChannelInboundHandler, Sendable {
+        typealias InboundIn = ByteBuffer
+        typealias OutboundOut = ByteBuffer
+        func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+            context.writeAndFlush(data, promise: nil)
+        }
+    }
+
+    static func listeningSocket() throws -> (fd: Int32, port: Int) {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) }
+        }
+        #expect(bound == 0)
+        #expect(listen(fd, 8) == 0)
+        _ = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+        }
+        return (fd, Int(UInt16(bigEndian: address.sin_port)))
+    }
+
+    @Test func relaysBothWays() async throws {
+        let echo = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .childChannelInitializer { $0.pipeline.addHandler(Echo()) }
+            .bind(host: "127.0.0.1", port: 0).get()
+        let target = echo.localAddress!
+        let (fd, port) = try Self.listeningSocket()
+        let relay = try await APIRelay.adopt(listeningSocket: fd, target: { target })
+        let client = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .connect(host: "127.0.0.1", port: port) { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
+                }
+            }
+        let payload = String(repeating: "nimbus relay ", count: 20_000)
+        let received = try await client.executeThenClose { inbound, outbound in
+            try await outbound.write(ByteBuffer(string: payload))
+            var text = ""
+            for try await var chunk in inbound {
+                text += chunk.readString(length: chunk.readableBytes) ?? ""
+                if text.utf8.count >= payload.utf8.count { break }
+            }
+            return text
+        }
+        #expect(received == payload)
+        await relay.close()
+        try await echo.close()
+    }
+}
