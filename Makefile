@@ -82,6 +82,7 @@ test: deps
 bench: deps release
 	$(PY) Benchmarks/control_plane_bench.py --nimbus $(abspath $(RELEASE_BIN))
 	$(PY) Benchmarks/invoke_bench.py --nimbus $(abspath $(RELEASE_BIN))
+	$(PY) Benchmarks/queue_bench.py --nimbus $(abspath $(RELEASE_BIN))
 
 clean:
 	rm -rf .build $(VENV)

@@ -62,7 +62,8 @@ public final class AsyncEventRunner: Service, Sendable {
                 while !Task.isCancelled {
                     let free = maxInFlight - inFlight.withLock { $0 }
                     let now = Date().timeIntervalSince1970
-                    let events = free > 0 ? try await store.claimEvents(limit: min(32, free), now: now) : []
+                    let limit = min(32, free)
+                    let events = free > 0 ? try await store.claimEvents(limit: limit, now: now) : []
                     for event in events {
                         inFlight.withLock { $0 += 1 }
                         group.addTask { [self] in
@@ -71,7 +72,8 @@ public final class AsyncEventRunner: Service, Sendable {
                             doorbell.ring()
                         }
                     }
-                    if events.isEmpty || events.count == free {
+                    // Fewer than asked for: nothing else is due now, so wait instead of asking again.
+                    if events.count < limit || free == limit {
                         // A new event or a finished one rings at once; otherwise wake when the next is due.
                         let due = try await store.nextEventDue().map { $0 - Date().timeIntervalSince1970 } ?? 1
                         await doorbell.wait(timeout: .milliseconds(Int64(max(1, min(1_000, due * 1_000)))))

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import Synchronization
 
 /// The SigV4 canonical request, string to sign and signing-key derivation, following botocore's
 /// `SigV4Auth` (non-S3): https://github.com/boto/botocore/blob/develop/botocore/auth.py
@@ -92,12 +93,26 @@ public enum SigV4Canonical {
     static func signature(
         secret: String, dateStamp: String, region: String, service: String, stringToSign: String
     ) -> String {
+        let key = signingKey(secret: secret, dateStamp: dateStamp, region: region, service: service)
+        return hex(Array(HMAC<SHA256>.authenticationCode(for: Array(stringToSign.utf8), using: SymmetricKey(data: key))))
+    }
+
+    /// The derived key of a (secret, day, region, service) scope, remembered: it changes once a day.
+    static func signingKey(secret: String, dateStamp: String, region: String, service: String) -> [UInt8] {
+        let scope = [secret, dateStamp, region, service].joined(separator: "\u{0}")
+        if let key = signingKeys.withLock({ $0[scope] }) { return key }
         var key = Array(("AWS4" + secret).utf8)
-        for part in [dateStamp, region, service, terminator, stringToSign] {
+        for part in [dateStamp, region, service, terminator] {
             key = Array(HMAC<SHA256>.authenticationCode(for: Array(part.utf8), using: SymmetricKey(data: key)))
         }
-        return hex(key)
+        signingKeys.withLock { keys in
+            if keys.count >= 1_024 { keys.removeAll(keepingCapacity: true) }
+            keys[scope] = key
+        }
+        return key
     }
+
+    private static let signingKeys = Mutex<[String: [UInt8]]>([:])
 
     /// Lower-case hex SHA-256 of `bytes`.
     static func sha256Hex(_ bytes: [UInt8]) -> String { hex(Array(SHA256.hash(data: bytes))) }

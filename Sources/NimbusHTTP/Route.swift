@@ -122,8 +122,8 @@ enum Routes {
 
     /// Finds the operation for a method and raw (percent-encoded) path.
     static func match(method: String, rawPath: String) -> (Operation, [String])? {
-        var segments = rawPath.split(separator: "/", omittingEmptySubsequences: false).dropFirst().map {
-            String($0).removingPercentEncoding ?? String($0)
+        var segments = rawPath.split(separator: "/", omittingEmptySubsequences: false).dropFirst().map { segment in
+            segment.contains("%") ? (String(segment).removingPercentEncoding ?? String(segment)) : String(segment)
         }
         if segments.last == "", segments.count > 1 { segments.removeLast() }
         for route in all {

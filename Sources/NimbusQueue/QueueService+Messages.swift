@@ -18,7 +18,7 @@ extension QueueService {
     /// owner is the ARN's account.
     public func send(arn text: String, _ message: OutgoingMessage, senderId: String) async throws -> SentMessage {
         guard let arn = QueueARN(text),
-            let record = try await store.queue(accountId: arn.accountId, region: arn.region, name: arn.name)
+            let record = try await queue(accountId: arn.accountId, region: arn.region, name: arn.name)
         else { throw QueueError.queueDoesNotExist }
         let caller = QueueCaller(accountId: arn.accountId, region: arn.region, senderId: senderId, endpoint: "")
         let stored = try prepare(message, for: record, caller: caller)
@@ -221,7 +221,7 @@ extension QueueService {
     func deadLetterRoute(_ record: QueueRecord) async throws -> DeadLetterRoute? {
         guard let text = record.attributes["RedrivePolicy"], let policy = try? RedrivePolicy.parse(text),
             let target = QueueARN(policy.deadLetterTargetArn),
-            let queue = try await store.queue(accountId: target.accountId, region: target.region, name: target.name),
+            let queue = try await queue(accountId: target.accountId, region: target.region, name: target.name),
             queue.id != record.id
         else { return nil }
         return DeadLetterRoute(queueId: queue.id, maxReceiveCount: policy.maxReceiveCount, sourceArn: arn(record).description)

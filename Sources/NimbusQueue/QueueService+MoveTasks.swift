@@ -9,7 +9,7 @@ extension QueueService {
         async throws -> String
     {
         guard let sourceARN = QueueARN(sourceArn), sourceARN.accountId == caller.accountId,
-            let source = try await store.queue(accountId: sourceARN.accountId, region: sourceARN.region, name: sourceARN.name)
+            let source = try await queue(accountId: sourceARN.accountId, region: sourceARN.region, name: sourceARN.name)
         else { throw QueueError.resourceNotFound("The resource that you specified for the SourceArn parameter doesn't exist.") }
         guard try await !sources(of: source).isEmpty else {
             throw QueueError.invalidParameter("Source queue must be configured as a Dead Letter Queue.")
@@ -17,7 +17,7 @@ extension QueueService {
         var destination: QueueRecord?
         if let destinationArn {
             guard let arn = QueueARN(destinationArn), arn.accountId == caller.accountId,
-                let queue = try await store.queue(accountId: arn.accountId, region: arn.region, name: arn.name)
+                let queue = try await queue(accountId: arn.accountId, region: arn.region, name: arn.name)
             else {
                 throw QueueError.resourceNotFound("The resource that you specified for the DestinationArn parameter doesn't exist.")
             }
@@ -49,7 +49,7 @@ extension QueueService {
     /// ListMessageMoveTasks: the tasks of a source queue, newest first.
     public func moveTasks(sourceArn: String, maxResults: Int?, caller: QueueCaller) async throws -> [MessageMoveTask] {
         guard let arn = QueueARN(sourceArn), arn.accountId == caller.accountId,
-            try await store.queue(accountId: arn.accountId, region: arn.region, name: arn.name) != nil
+            try await queue(accountId: arn.accountId, region: arn.region, name: arn.name) != nil
         else { throw QueueError.resourceNotFound("The resource that you specified for the SourceArn parameter doesn't exist.") }
         let limit = maxResults ?? 1
         guard (1...10).contains(limit) else {

@@ -15,6 +15,9 @@ public final class QueueService: Sendable {
     /// Recently deleted queue names and recent purges (epoch ms), which SQS rate-limits.
     let recent = Mutex<(deleted: [String: Int64], purged: [Int64: Int64])>(([:], [:]))
     let moveTasks = Mutex<[String: MessageMoveTask]>([:])
+    /// Queue records by `account/region/name`, and a generation bumped by every change, so a lookup that
+    /// raced with a change never caches what it read.
+    let records = Mutex<(byName: [String: QueueRecord], generation: UInt64)>(([:], 0))
 
     /// Creates the service; `receiptSecret` seals receipt handles (keep it across restarts).
     public init(
@@ -67,7 +70,7 @@ public final class QueueService: Sendable {
     /// GetQueueUrl.
     public func queueUrl(name: String, owner: String?, caller: QueueCaller) async throws -> String {
         if let owner, owner != caller.accountId { throw QueueError.queueDoesNotExist }
-        guard let record = try await store.queue(accountId: caller.accountId, region: caller.region, name: name) else {
+        guard let record = try await queue(accountId: caller.accountId, region: caller.region, name: name) else {
             throw QueueError.queueDoesNotExist
         }
         return url(record, caller)
@@ -101,6 +104,7 @@ public final class QueueService: Sendable {
     public func deleteQueue(url: String, caller: QueueCaller) async throws {
         let record = try await resolve(url, caller)
         try await store.deleteQueue(id: record.id)
+        changed(record, to: nil)
         recent.withLock { $0.deleted["\(record.accountId)/\(record.region)/\(record.name)"] = now() }
         waiters.wake(record.id)
     }
@@ -143,7 +147,7 @@ public final class QueueService: Sendable {
         try await checkRedrive(attributes["RedrivePolicy"], source: arn(record), caller: caller)
         for (name, value) in attributes { record.attributes[name] = value.isEmpty ? nil : value }
         record.modifiedAt = now() / 1000
-        try await store.updateQueue(record)
+        try await save(record)
     }
 
     /// PurgeQueue: deletes every message; once per 60 seconds per queue.
@@ -169,14 +173,14 @@ public final class QueueService: Sendable {
         let added = tags.keys.filter { record.tags[$0] == nil }.count
         try Self.checkTags(tags, adding: record.tags.count + added - tags.count)
         record.tags.merge(tags) { _, new in new }
-        try await store.updateQueue(record)
+        try await save(record)
     }
 
     /// UntagQueue.
     public func untag(url: String, keys: [String], caller: QueueCaller) async throws {
         var record = try await resolve(url, caller)
         for key in keys { record.tags[key] = nil }
-        try await store.updateQueue(record)
+        try await save(record)
     }
 
     /// ListQueueTags.
@@ -191,6 +195,31 @@ public final class QueueService: Sendable {
     }
 
     // MARK: helpers
+
+    /// The queue named `name`, from memory when it was read before.
+    func queue(accountId: String, region: String, name: String) async throws -> QueueRecord? {
+        let key = "\(accountId)/\(region)/\(name)"
+        let (cached, generation) = records.withLock { ($0.byName[key], $0.generation) }
+        if let cached { return cached }
+        guard let record = try await store.queue(accountId: accountId, region: region, name: name) else { return nil }
+        records.withLock { state in
+            if state.generation == generation { state.byName[key] = record }
+        }
+        return record
+    }
+
+    /// Stores a changed queue record.
+    func save(_ record: QueueRecord) async throws {
+        try await store.updateQueue(record)
+        changed(record, to: record)
+    }
+
+    private func changed(_ record: QueueRecord, to new: QueueRecord?) {
+        records.withLock { state in
+            state.generation &+= 1
+            state.byName["\(record.accountId)/\(record.region)/\(record.name)"] = new
+        }
+    }
 
     func sources(of record: QueueRecord) async throws -> [QueueRecord] {
         let target = arn(record).description
@@ -213,7 +242,7 @@ public final class QueueService: Sendable {
             throw QueueError.invalidAddress(url)
         }
         guard String(parts[0]) == caller.accountId,
-            let record = try await store.queue(accountId: caller.accountId, region: caller.region, name: String(parts[1]))
+            let record = try await queue(accountId: caller.accountId, region: caller.region, name: String(parts[1]))
         else { throw QueueError.queueDoesNotExist }
         return record
     }
@@ -232,7 +261,7 @@ public final class QueueService: Sendable {
         let policy = try RedrivePolicy.parse(text)
         guard let target = QueueARN(policy.deadLetterTargetArn), target.accountId == caller.accountId,
             target.region == caller.region,
-            let queue = try await store.queue(accountId: target.accountId, region: target.region, name: target.name)
+            let queue = try await queue(accountId: target.accountId, region: target.region, name: target.name)
         else { throw QueueError.invalidValue(text, for: "RedrivePolicy", reason: "Dead letter target does not exist.") }
         guard target != source else {
             throw QueueError.invalidValue(text, for: "RedrivePolicy", reason: "A queue can't be its own dead-letter queue.")

@@ -206,3 +206,36 @@ def test_expired_event_is_dead_lettered_without_running_and_redrive_reruns_it(se
     success = json.loads(receive_one(sqs, ok_url)["Body"])
     assert success["requestPayload"] == {"aged": True} and success["responsePayload"] == "slept"
     assert "Messages" not in sqs.receive_message(QueueUrl=dlq_url)
+
+
+CRASH_ONCE = """
+import os
+import boto3
+
+CALLS = 0
+
+def handler(event, context):
+    global CALLS
+    CALLS += 1
+    sqs = boto3.client("sqs")
+    url = sqs.get_queue_url(QueueName=event["markers"])["QueueUrl"]
+    seen = sqs.receive_message(QueueUrl=url, VisibilityTimeout=0).get("Messages", [])
+    if not seen:
+        sqs.send_message(QueueUrl=url, MessageBody=str(os.getpid()))
+        os._exit(7)  # the runtime crashes on the first attempt
+    return {"calls": CALLS}
+"""
+
+
+def test_retry_after_a_crash_runs_in_a_fresh_runtime(client, sqs, make_function):
+    markers_url, _ = queue(sqs, "markers")
+    ok_url, ok_arn = queue(sqs, "crashok")
+    fn = make_function(client, Runtime="python3.12", Handler="app.handler", Timeout=20, MemorySize=256,
+                       zip_bytes=make_zip({"app.py": CRASH_ONCE}))
+    client.put_function_event_invoke_config(
+        FunctionName=fn["FunctionName"], DestinationConfig={"OnSuccess": {"Destination": ok_arn}})
+    event(client, fn["FunctionName"], {"markers": markers_url.rsplit("/", 1)[1]})
+    record = json.loads(receive_one(sqs, ok_url, timeout=30)["Body"])
+    assert record["requestContext"]["approximateInvokeCount"] == 2
+    response = record["responsePayload"]
+    assert response["calls"] == 1  # module state is gone: a new runtime process ran the retry
