@@ -31,7 +31,7 @@ public struct FunctionReference: Sendable, Equatable {
         _ raw: String, shape: Shape = .namespaced, member: String = "functionName"
     ) throws(LambdaError) -> FunctionReference {
         // The common case, a plain name, matches the pattern's name group alone: no regex needed.
-        if raw.utf8.count <= shape.maxLength, !raw.isEmpty, raw.utf8.allSatisfy(Self.isNameByte) {
+        if ASCIIWord.matches(raw, maxLength: shape.maxLength) {
             return FunctionReference(name: raw)
         }
         var errors = ValidationErrors()
@@ -46,10 +46,5 @@ public struct FunctionReference: Sendable, Equatable {
         let account = group(8).map { String($0.dropLast()) }
         guard let name = group(10) else { throw LambdaError.validation("invalid function name") }
         return FunctionReference(name: name, qualifier: group(12), accountId: account, region: region)
-    }
-
-    /// `[a-zA-Z0-9-_]`, the characters of a plain function name.
-    static func isNameByte(_ b: UInt8) -> Bool {
-        (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A) || b == 0x2D || b == 0x5F
     }
 }

@@ -92,10 +92,7 @@ public enum MessageAttributes {
     /// Names: up to 256 of alphanumerics, `-`, `_`, `.`; no leading/trailing or doubled `.`; not `AWS.`/`Amazon.`.
     static func checkName(_ name: String) throws(QueueError) {
         let bytes = Array(name.utf8)
-        let allowed = bytes.allSatisfy { b in
-            (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A) || b == 0x2D || b == 0x5F
-                || b == 0x2E
-        }
+        let allowed = bytes.allSatisfy { ASCIIWord.contains($0) || $0 == 0x2E }
         let lowered = name.lowercased()
         guard !bytes.isEmpty, bytes.count <= 256, allowed, bytes.first != 0x2E, bytes.last != 0x2E,
             !name.contains(".."), !lowered.hasPrefix("aws."), !lowered.hasPrefix("amazon.")

@@ -163,11 +163,5 @@ public struct QueueARN: Sendable, Equatable, CustomStringConvertible {
 /// Queue name rules.
 public enum QueueName {
     /// 1 to 80 of alphanumerics, hyphens and underscores.
-    public static func isValid(_ name: String) -> Bool {
-        !name.isEmpty && name.utf8.count <= 80
-            && name.utf8.allSatisfy { b in
-                (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A) || b == 0x2D
-                    || b == 0x5F
-            }
-    }
+    public static func isValid(_ name: String) -> Bool { ASCIIWord.matches(name, maxLength: 80) }
 }

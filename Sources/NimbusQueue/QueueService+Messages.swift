@@ -1,4 +1,5 @@
 import Foundation
+import NimbusModel
 import NimbusStore
 
 extension QueueService {
@@ -241,12 +242,7 @@ extension QueueService {
         }
         var seen = Set<String>()
         for id in ids {
-            let valid = !id.isEmpty && id.utf8.count <= 80
-                && id.utf8.allSatisfy { b in
-                    (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A) || b == 0x2D
-                        || b == 0x5F
-                }
-            guard valid else {
+            guard ASCIIWord.matches(id, maxLength: 80) else {
                 throw .modeled(
                     "InvalidBatchEntryId", "AWS.SimpleQueueService.InvalidBatchEntryId",
                     "A batch entry id can only contain alphanumeric characters, hyphens and underscores. "

@@ -4,7 +4,12 @@ import NimbusModel
 
 extension SQLiteStore: AsyncEventStore {
     public func enqueue(_ event: AsyncEvent) async throws {
-        try await writer.write { db in
+        try enqueueNow(event)
+    }
+
+    /// The insert, on the calling thread: a short write without the hop to GRDB's writer queue.
+    private func enqueueNow(_ event: AsyncEvent) throws {
+        try writer.write { db in
             try db.execute(
                 sql: """
                     INSERT INTO async_event (request_id, account_id, region, function_name, qualifier, payload, created_at,
