@@ -49,6 +49,7 @@ struct SQSAPI: Sendable {
             o.set("MD5OfMessageBody", sent.md5OfBody)
             o.set("MD5OfMessageAttributes", sent.md5OfAttributes)
             o.set("MessageId", sent.messageId)
+            o.set("SequenceNumber", sent.sequenceNumber)
         case "SendMessageBatch":
             var entries: [(id: String, message: OutgoingMessage)] = []
             for entry in try request.entries("Entries") { entries.append((try entry.required("Id"), try entry.outgoing())) }
@@ -59,6 +60,7 @@ struct SQSAPI: Sendable {
                 e.set("MessageId", sent.messageId)
                 e.set("MD5OfMessageBody", sent.md5OfBody)
                 e.set("MD5OfMessageAttributes", sent.md5OfAttributes)
+                e.set("SequenceNumber", sent.sequenceNumber)
                 return e.value
             }
         case "ReceiveMessage":

@@ -90,6 +90,7 @@ struct SQSRequest {
         let trace = body["MessageSystemAttributes"]?["AWSTraceHeader"]?["StringValue"]?.stringValue
         return OutgoingMessage(
             body: try required("MessageBody"), delaySeconds: try int("DelaySeconds"),
-            attributes: try MessageAttributes.parse(body["MessageAttributes"]), traceHeader: trace)
+            attributes: try MessageAttributes.parse(body["MessageAttributes"]), traceHeader: trace,
+            groupId: try string("MessageGroupId"), deduplicationId: try string("MessageDeduplicationId"))
     }
 }

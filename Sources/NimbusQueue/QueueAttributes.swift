@@ -28,17 +28,21 @@ public enum QueueAttributes {
 
     /// Checks names and values of attributes to set; JSON policies are checked for shape here and
     /// for their targets by the service.
-    public static func validate(_ attributes: [String: String]) throws(QueueError) {
+    public static func validate(_ attributes: [String: String], fifo: Bool = false) throws(QueueError) {
         for (name, value) in attributes.sorted(by: { $0.key < $1.key }) {
+            if !fifo, fifoDefaults[name] != nil, name != "FifoQueue" { throw .invalidAttributeName(name) }
             if let spec = integers[name] {
                 guard let number = Int(value), spec.range.contains(number) else {
                     throw .invalidAttributeValue("Invalid value for the parameter \(name).")
                 }
             } else if others.contains(name) {
                 switch name {
-                case "FifoQueue", "ContentBasedDeduplication", "DeduplicationScope", "FifoThroughputLimit":
-                    throw .unsupported("FIFO queues are not supported by Nimbus yet (attribute \(name)).")
-                case "SqsManagedSseEnabled":
+                case "DeduplicationScope", "FifoThroughputLimit":
+                    let allowed = name == "DeduplicationScope" ? ["messageGroup", "queue"] : ["perQueue", "perMessageGroupId"]
+                    guard allowed.contains(value) else {
+                        throw .invalidAttributeValue("Invalid value for the parameter \(name).")
+                    }
+                case "SqsManagedSseEnabled", "FifoQueue", "ContentBasedDeduplication":
                     guard value == "true" || value == "false" else {
                         throw .invalidAttributeValue("Invalid value for the parameter \(name).")
                     }
@@ -59,6 +63,15 @@ public enum QueueAttributes {
             }
         }
     }
+
+    /// FIFO attributes, with the values a FIFO queue reports when they were not set.
+    static let fifoDefaults: [String: String] = [
+        "FifoQueue": "true", "ContentBasedDeduplication": "false", "DeduplicationScope": "queue",
+        "FifoThroughputLimit": "perQueue",
+    ]
+
+    /// Whether the attributes make a FIFO queue.
+    public static func isFifo(_ attributes: [String: String]) -> Bool { attributes["FifoQueue"] == "true" }
 
     /// The value of an integer attribute: as set, else its default.
     public static func integer(_ name: String, in attributes: [String: String]) -> Int {
@@ -162,6 +175,9 @@ public struct QueueARN: Sendable, Equatable, CustomStringConvertible {
 
 /// Queue name rules.
 public enum QueueName {
-    /// 1 to 80 of alphanumerics, hyphens and underscores.
-    public static func isValid(_ name: String) -> Bool { ASCIIWord.matches(name, maxLength: 80) }
+    /// 1 to 80 of alphanumerics, hyphens and underscores (FIFO queues: ending in `.fifo`).
+    public static func isValid(_ name: String) -> Bool {
+        name.hasSuffix(".fifo")
+            ? ASCIIWord.matches(String(name.dropLast(5)), maxLength: 75) : ASCIIWord.matches(name, maxLength: 80)
+    }
 }

@@ -9,10 +9,7 @@ extension QueueService {
     /// SendMessage: stored durably, then acknowledged.
     public func send(url: String, _ message: OutgoingMessage, caller: QueueCaller) async throws -> SentMessage {
         let record = try await resolve(url, caller)
-        let stored = try prepare(message, for: record, caller: caller)
-        try await store.appendMessages(queueId: record.id, [stored])
-        waiters.wake(record.id)
-        return SentMessage(messageId: stored.messageId, md5OfBody: stored.md5OfBody, md5OfAttributes: stored.md5OfAttributes)
+        return try await store(try prepare(message, for: record, caller: caller), in: record)
     }
 
     /// Sends to the queue an ARN names, for Nimbus itself (destinations, dead letters): the queue's
@@ -22,10 +19,7 @@ extension QueueService {
             let record = try await queue(accountId: arn.accountId, region: arn.region, name: arn.name)
         else { throw QueueError.queueDoesNotExist }
         let caller = QueueCaller(accountId: arn.accountId, region: arn.region, senderId: senderId, endpoint: "")
-        let stored = try prepare(message, for: record, caller: caller)
-        try await store.appendMessages(queueId: record.id, [stored])
-        waiters.wake(record.id)
-        return SentMessage(messageId: stored.messageId, md5OfBody: stored.md5OfBody, md5OfAttributes: stored.md5OfAttributes)
+        return try await store(try prepare(message, for: record, caller: caller), in: record)
     }
 
     /// SendMessageBatch: every valid entry is stored (in one transaction), invalid ones fail alone.
@@ -40,27 +34,51 @@ extension QueueService {
                 "BatchRequestTooLong", "AWS.SimpleQueueService.BatchRequestTooLong",
                 "Batch requests cannot be longer than \(Self.batchPayloadLimit) bytes. You have sent \(total) bytes.")
         }
-        var outcomes: [BatchOutcome<SentMessage>] = []
-        var stored: [StoredMessage] = []
+        var failures: [String: QueueError] = [:]
+        var valid: [(id: String, message: Prepared)] = []
         for (id, message) in entries {
             do {
-                let prepared = try prepare(message, for: record, caller: caller)
-                stored.append(prepared)
-                outcomes.append(
-                    .success(
-                        id: id,
-                        SentMessage(
-                            messageId: prepared.messageId, md5OfBody: prepared.md5OfBody,
-                            md5OfAttributes: prepared.md5OfAttributes)))
+                valid.append((id, try prepare(message, for: record, caller: caller)))
             } catch {
-                outcomes.append(.failure(id: id, error))
+                failures[id] = error
             }
         }
-        if !stored.isEmpty {
-            try await store.appendMessages(queueId: record.id, stored)
-            waiters.wake(record.id)
+        let sent = try await store(valid.map(\.message), in: record)
+        let successes = Dictionary(uniqueKeysWithValues: zip(valid.map(\.id), sent))
+        // In the order of the entries.
+        return entries.map { entry in
+            if let error = failures[entry.id] { return .failure(id: entry.id, error) }
+            return .success(id: entry.id, successes[entry.id]!)
         }
-        return outcomes
+    }
+
+    /// A message ready to store, and the key that deduplicates it (FIFO queues).
+    struct Prepared {
+        var message: StoredMessage
+        var deduplicationKey: String?
+    }
+
+    private func store(_ prepared: Prepared, in record: QueueRecord) async throws -> SentMessage {
+        try await store([prepared], in: record)[0]
+    }
+
+    private func store(_ prepared: [Prepared], in record: QueueRecord) async throws -> [SentMessage] {
+        guard !prepared.isEmpty else { return [] }
+        let stored = try await store.appendMessages(
+            queueId: record.id, prepared.map(\.message), deduplicationKeys: prepared.map(\.deduplicationKey), now: now())
+        waiters.wake(record.id)
+        let fifo = QueueAttributes.isFifo(record.attributes)
+        return zip(prepared, stored).map { item, result in
+            SentMessage(
+                messageId: result.messageId, md5OfBody: item.message.md5OfBody,
+                md5OfAttributes: item.message.md5OfAttributes, sequenceNumber: fifo ? Self.sequenceNumber(result.seq) : nil)
+        }
+    }
+
+    /// SQS writes sequence numbers as long decimal strings; ours are the store's sequence, zero-padded.
+    static func sequenceNumber(_ seq: Int64) -> String {
+        let digits = String(seq)
+        return String(repeating: "0", count: max(0, 20 - digits.count)) + digits
     }
 
     /// ReceiveMessage, long-polling up to the wait time when nothing is visible.
@@ -88,7 +106,8 @@ extension QueueService {
             let clock = now()
             let (received, moved) = try await store.receiveMessages(
                 queueId: record.id, now: clock, limit: options.maxMessages, visibleUntil: clock + Int64(visibility) * 1000,
-                retainedSince: clock - Int64(retention) * 1000, route: route)
+                retainedSince: clock - Int64(retention) * 1000, route: route,
+                fifo: QueueAttributes.isFifo(record.attributes))
             if moved > 0, let route { waiters.wake(route.queueId) }
             if !received.isEmpty { return received.map { render($0, record, options) } }
             if clock >= deadline || Task.isCancelled { return [] }
@@ -175,7 +194,7 @@ extension QueueService {
     }
 
     func prepare(_ message: OutgoingMessage, for record: QueueRecord, caller: QueueCaller) throws(QueueError)
-        -> StoredMessage
+        -> Prepared
     {
         guard !message.body.isEmpty else { throw .missingParameter("MessageBody") }
         guard MessageBody.isValid(message.body) else { throw .invalidMessageContents }
@@ -186,13 +205,16 @@ extension QueueService {
         if let delay = message.delaySeconds, !(0...900).contains(delay) {
             throw .invalidValue(String(delay), for: "DelaySeconds", reason: "DelaySeconds must be >= 0 and <= 900.")
         }
+        let fifo = try FifoRules.check(message, attributes: record.attributes)
         let delay = message.delaySeconds ?? QueueAttributes.integer("DelaySeconds", in: record.attributes)
         let clock = now()
-        return StoredMessage(
+        let stored = StoredMessage(
             messageId: UUID().uuidString.lowercased(), body: message.body,
             attributes: MessageAttributes.document(message.attributes), traceHeader: message.traceHeader,
             md5OfBody: MessageBody.md5(Array(message.body.utf8)), md5OfAttributes: MessageAttributes.md5(message.attributes),
-            senderId: caller.senderId, sentAt: clock, visibleAt: clock + Int64(delay) * 1000)
+            senderId: caller.senderId, sentAt: clock, visibleAt: clock + Int64(delay) * 1000,
+            groupId: message.groupId, deduplicationId: fifo?.deduplicationId)
+        return Prepared(message: stored, deduplicationKey: fifo?.key)
     }
 
     private func render(_ message: StoredMessage, _ record: QueueRecord, _ options: ReceiveOptions) -> ReceivedMessage {
@@ -208,6 +230,9 @@ extension QueueService {
         add("ApproximateFirstReceiveTimestamp", message.firstReceiveAt.map { String($0) })
         add("AWSTraceHeader", message.traceHeader)
         add("DeadLetterQueueSourceArn", message.deadLetterSourceArn)
+        add("MessageGroupId", message.groupId)
+        add("MessageDeduplicationId", message.deduplicationId)
+        if QueueAttributes.isFifo(record.attributes) { add("SequenceNumber", Self.sequenceNumber(message.seq)) }
         let attributes = MessageAttributes.fromDocument(message.attributes)
         return ReceivedMessage(
             messageId: message.messageId,

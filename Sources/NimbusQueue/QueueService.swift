@@ -38,11 +38,14 @@ public final class QueueService: Sendable {
     public func createQueue(
         name: String, attributes: [String: String], tags: [String: String], caller: QueueCaller
     ) async throws -> String {
-        if name.hasSuffix(".fifo") { throw QueueError.unsupported("FIFO queues are not supported by Nimbus yet.") }
-        guard QueueName.isValid(name) else {
-            throw QueueError.invalidParameter("Can only include alphanumeric characters, hyphens, or underscores. 1 to 80 in length")
+        guard QueueName.isValid(name), name.hasSuffix(".fifo") == QueueAttributes.isFifo(attributes) else {
+            throw QueueError.invalidParameter(
+                name.hasSuffix(".fifo") || QueueAttributes.isFifo(attributes)
+                    ? "The name of a FIFO queue can only include alphanumeric characters, hyphens, or underscores, "
+                        + "must end with .fifo suffix and be 1 to 80 in length."
+                    : "Can only include alphanumeric characters, hyphens, or underscores. 1 to 80 in length")
         }
-        try QueueAttributes.validate(attributes)
+        try QueueAttributes.validate(attributes, fifo: QueueAttributes.isFifo(attributes))
         try Self.checkTags(tags, adding: 0)
         let arn = QueueARN(region: caller.region, accountId: caller.accountId, name: name)
         try await checkRedrive(attributes["RedrivePolicy"], source: arn, caller: caller)
@@ -128,6 +131,10 @@ public final class QueueService: Sendable {
             case "LastModifiedTimestamp": result.append((name, String(record.modifiedAt)))
             case "QueueArn": result.append((name, arn(record).description))
             case "SqsManagedSseEnabled": result.append((name, record.attributes[name] ?? "true"))
+            case _ where QueueAttributes.fifoDefaults[name] != nil:
+                if QueueAttributes.isFifo(record.attributes) {
+                    result.append((name, record.attributes[name] ?? QueueAttributes.fifoDefaults[name]!))
+                }
             default:
                 if QueueAttributes.integers[name] != nil {
                     result.append((name, String(QueueAttributes.integer(name, in: record.attributes))))
@@ -143,7 +150,8 @@ public final class QueueService: Sendable {
     public func setAttributes(url: String, attributes: [String: String], caller: QueueCaller) async throws {
         var record = try await resolve(url, caller)
         guard !attributes.isEmpty else { throw QueueError.missingParameter("Attribute.Name") }
-        try QueueAttributes.validate(attributes)
+        if attributes["FifoQueue"] != nil { throw QueueError.invalidAttributeName("FifoQueue") }
+        try QueueAttributes.validate(attributes, fifo: QueueAttributes.isFifo(record.attributes))
         try await checkRedrive(attributes["RedrivePolicy"], source: arn(record), caller: caller)
         for (name, value) in attributes { record.attributes[name] = value.isEmpty ? nil : value }
         record.modifiedAt = now() / 1000
@@ -265,6 +273,11 @@ public final class QueueService: Sendable {
         else { throw QueueError.invalidValue(text, for: "RedrivePolicy", reason: "Dead letter target does not exist.") }
         guard target != source else {
             throw QueueError.invalidValue(text, for: "RedrivePolicy", reason: "A queue can't be its own dead-letter queue.")
+        }
+        guard queue.name.hasSuffix(".fifo") == source.name.hasSuffix(".fifo") else {
+            throw QueueError.invalidValue(
+                text, for: "RedrivePolicy",
+                reason: "The dead-letter queue of a FIFO queue must also be a FIFO queue, and of a standard queue a standard one.")
         }
         if let allow = queue.attributes["RedriveAllowPolicy"].flatMap({ try? RedriveAllowPolicy.parse($0) }),
             !allow.allows(source.description)

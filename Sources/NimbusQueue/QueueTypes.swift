@@ -29,15 +29,22 @@ public struct OutgoingMessage: Sendable {
     public var attributes: [String: MessageAttribute]
     /// `AWSTraceHeader` system attribute.
     public var traceHeader: String?
+    /// `MessageGroupId` (required by FIFO queues).
+    public var groupId: String?
+    /// `MessageDeduplicationId` (FIFO queues).
+    public var deduplicationId: String?
 
     /// Creates a message.
     public init(
-        body: String, delaySeconds: Int? = nil, attributes: [String: MessageAttribute] = [:], traceHeader: String? = nil
+        body: String, delaySeconds: Int? = nil, attributes: [String: MessageAttribute] = [:], traceHeader: String? = nil,
+        groupId: String? = nil, deduplicationId: String? = nil
     ) {
         self.body = body
         self.delaySeconds = delaySeconds
         self.attributes = attributes
         self.traceHeader = traceHeader
+        self.groupId = groupId
+        self.deduplicationId = deduplicationId
     }
 }
 
@@ -49,6 +56,8 @@ public struct SentMessage: Sendable {
     public var md5OfBody: String
     /// Hex MD5 of the attributes, when any.
     public var md5OfAttributes: String?
+    /// FIFO queues: the message's sequence number.
+    public var sequenceNumber: String?
 }
 
 /// A receive's options.

@@ -63,14 +63,20 @@ public struct StoredMessage: Sendable, Equatable {
     public var receipt: String?
     /// The queue it came from, when a redrive policy moved it to this dead-letter queue.
     public var deadLetterSourceArn: String?
+    /// FIFO queues: the message group.
+    public var groupId: String?
+    /// FIFO queues: the deduplication id (given, or the body's SHA-256).
+    public var deduplicationId: String?
 
     /// Creates a message.
     public init(
         seq: Int64 = 0, messageId: String, body: String, attributes: String?, traceHeader: String?,
         md5OfBody: String, md5OfAttributes: String?, senderId: String, sentAt: Int64, visibleAt: Int64,
         receiveCount: Int = 0, firstReceiveAt: Int64? = nil, receipt: String? = nil,
-        deadLetterSourceArn: String? = nil
+        deadLetterSourceArn: String? = nil, groupId: String? = nil, deduplicationId: String? = nil
     ) {
+        self.groupId = groupId
+        self.deduplicationId = deduplicationId
         self.seq = seq
         self.messageId = messageId
         self.body = body
@@ -140,13 +146,19 @@ public protocol QueueStore: Sendable {
     /// Queues of an account in a region whose names start with `prefix`, by name, after `after`.
     func queues(accountId: String, region: String, prefix: String, after: String?, limit: Int) async throws
         -> [QueueRecord]
-    /// Stores messages (all or none).
-    func appendMessages(queueId: Int64, _ messages: [StoredMessage]) async throws
+    /// Stores messages (all or none). A message with a deduplication key already seen in this queue
+    /// within the last five minutes is not stored again; the answer is then the first one's id and
+    /// sequence number. Returns (message id, sequence number) per message.
+    @discardableResult
+    func appendMessages(queueId: Int64, _ messages: [StoredMessage], deduplicationKeys: [String?], now: Int64)
+        async throws -> [(messageId: String, seq: Int64)]
     /// Receives up to `limit` messages visible at `now`: each gets a new receipt token, one more
     /// receive and `visibleUntil`. Messages sent before `retainedSince` are dropped; messages already
-    /// received `route.maxReceiveCount` times move to the dead-letter queue instead.
+    /// received `route.maxReceiveCount` times move to the dead-letter queue instead. `fifo`: oldest
+    /// first, and none of a message group that has a message in flight.
     func receiveMessages(
-        queueId: Int64, now: Int64, limit: Int, visibleUntil: Int64, retainedSince: Int64, route: DeadLetterRoute?
+        queueId: Int64, now: Int64, limit: Int, visibleUntil: Int64, retainedSince: Int64, route: DeadLetterRoute?,
+        fifo: Bool
     ) async throws -> (received: [StoredMessage], movedToDeadLetter: Int)
     /// Deletes the message if `receipt` is its latest receipt token; false when it is not (or is gone).
     func deleteMessage(queueId: Int64, seq: Int64, receipt: String) async throws -> Bool

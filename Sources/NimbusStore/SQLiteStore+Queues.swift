@@ -73,14 +73,42 @@ extension SQLiteStore: QueueStore {
         }
     }
 
-    public func appendMessages(queueId: Int64, _ messages: [StoredMessage]) async throws {
+    @discardableResult
+    public func appendMessages(queueId: Int64, _ messages: [StoredMessage], deduplicationKeys: [String?], now: Int64)
+        async throws -> [(messageId: String, seq: Int64)]
+    {
         try await writer.write { db in
-            for message in messages { try Self.insert(message, queueId: queueId, db) }
+            var results: [(messageId: String, seq: Int64)] = []
+            if deduplicationKeys.contains(where: { $0 != nil }) {
+                try db.execute(
+                    sql: "DELETE FROM sqs_deduplication WHERE queue_id = ? AND expires_at <= ?", arguments: [queueId, now])
+            }
+            for (index, message) in messages.enumerated() {
+                let key = index < deduplicationKeys.count ? deduplicationKeys[index] : nil
+                if let key,
+                    let first = try Row.fetchOne(
+                        db, sql: "SELECT message_id, seq FROM sqs_deduplication WHERE queue_id = ? AND key = ?",
+                        arguments: [queueId, key])
+                {
+                    results.append((first["message_id"], first["seq"]))
+                    continue
+                }
+                try Self.insert(message, queueId: queueId, db)
+                let seq = db.lastInsertedRowID
+                if let key {
+                    try db.execute(
+                        sql: "INSERT INTO sqs_deduplication (queue_id, key, message_id, seq, expires_at) VALUES (?, ?, ?, ?, ?)",
+                        arguments: [queueId, key, message.messageId, seq, now + 300_000])
+                }
+                results.append((message.messageId, seq))
+            }
+            return results
         }
     }
 
     public func receiveMessages(
-        queueId: Int64, now: Int64, limit: Int, visibleUntil: Int64, retainedSince: Int64, route: DeadLetterRoute?
+        queueId: Int64, now: Int64, limit: Int, visibleUntil: Int64, retainedSince: Int64, route: DeadLetterRoute?,
+        fifo: Bool
     ) async throws -> (received: [StoredMessage], movedToDeadLetter: Int) {
         try await writer.write { db in
             try db.execute(
@@ -89,11 +117,7 @@ extension SQLiteStore: QueueStore {
             var moved = 0
             while received.count < limit {
                 let rows = try Row.fetchAll(
-                    db,
-                    sql: """
-                        SELECT * FROM sqs_message WHERE queue_id = ? AND visible_at <= ?
-                        ORDER BY visible_at, seq LIMIT ?
-                        """,
+                    db, sql: fifo ? Self.fifoCandidates : Self.candidates,
                     arguments: [queueId, now, limit - received.count])
                 if rows.isEmpty { break }
                 for row in rows {
@@ -209,17 +233,33 @@ extension SQLiteStore: QueueStore {
 
     // MARK: rows
 
+    /// Standard queues: the messages visible longest first.
+    static let candidates = """
+        SELECT * FROM sqs_message WHERE queue_id = ?1 AND visible_at <= ?2 ORDER BY visible_at, seq LIMIT ?3
+        """
+
+    /// FIFO queues: oldest first, skipping every group that has a message in flight.
+    static let fifoCandidates = """
+        SELECT * FROM sqs_message AS m WHERE m.queue_id = ?1 AND m.visible_at <= ?2
+            AND NOT EXISTS (
+                SELECT 1 FROM sqs_message AS f
+                WHERE f.queue_id = ?1 AND f.group_id = m.group_id AND f.receive_count > 0 AND f.visible_at > ?2)
+        ORDER BY m.seq LIMIT ?3
+        """
+
     private static func insert(_ message: StoredMessage, queueId: Int64, _ db: Database) throws {
         try db.execute(
             sql: """
                 INSERT INTO sqs_message (queue_id, message_id, body, attributes, trace_header, md5_body, md5_attributes,
-                    sender_id, sent_at, visible_at, receive_count, first_receive_at, receipt, dead_letter_source_arn)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    sender_id, sent_at, visible_at, receive_count, first_receive_at, receipt, dead_letter_source_arn,
+                    group_id, deduplication_id)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """,
             arguments: [
                 queueId, message.messageId, message.body, message.attributes, message.traceHeader, message.md5OfBody,
                 message.md5OfAttributes, message.senderId, message.sentAt, message.visibleAt, message.receiveCount,
-                message.firstReceiveAt, message.receipt, message.deadLetterSourceArn,
+                message.firstReceiveAt, message.receipt, message.deadLetterSourceArn, message.groupId,
+                message.deduplicationId,
             ])
     }
 
@@ -229,7 +269,8 @@ extension SQLiteStore: QueueStore {
             traceHeader: row["trace_header"], md5OfBody: row["md5_body"], md5OfAttributes: row["md5_attributes"],
             senderId: row["sender_id"], sentAt: row["sent_at"], visibleAt: row["visible_at"],
             receiveCount: row["receive_count"], firstReceiveAt: row["first_receive_at"], receipt: row["receipt"],
-            deadLetterSourceArn: row["dead_letter_source_arn"])
+            deadLetterSourceArn: row["dead_letter_source_arn"], groupId: row["group_id"],
+            deduplicationId: row["deduplication_id"])
     }
 
     private func queueRecord(_ row: Row) throws -> QueueRecord {

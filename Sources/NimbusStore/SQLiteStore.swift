@@ -160,6 +160,22 @@ public final class SQLiteStore: Sendable {
                     CREATE INDEX async_event_due ON async_event(claimed, not_before);
                     """)
         }
+        migrator.registerMigration("v7-fifo-queues") { db in
+            try db.execute(
+                sql: """
+                    ALTER TABLE sqs_message ADD COLUMN group_id TEXT;
+                    ALTER TABLE sqs_message ADD COLUMN deduplication_id TEXT;
+                    CREATE INDEX sqs_message_by_group ON sqs_message(queue_id, group_id, seq) WHERE group_id IS NOT NULL;
+                    CREATE TABLE sqs_deduplication (
+                        queue_id INTEGER NOT NULL,
+                        key TEXT NOT NULL,
+                        message_id TEXT NOT NULL,
+                        seq INTEGER NOT NULL,
+                        expires_at INTEGER NOT NULL,
+                        PRIMARY KEY (queue_id, key)
+                    ) WITHOUT ROWID;
+                    """)
+        }
         return migrator
     }
 

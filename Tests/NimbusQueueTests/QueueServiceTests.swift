@@ -151,3 +151,91 @@ import Testing
         }
     }
 }
+
+/// FIFO queues over the same real store: order per group, a group waits while it has a message in
+/// flight, deduplication within five minutes, sequence numbers.
+@Suite struct FifoQueueTests {
+    let clock = QueueServiceTests.Clock()
+    let service: QueueService
+    let caller = QueueCaller(accountId: "123456789012", region: "us-east-1", endpoint: "http://127.0.0.1:9000")
+
+    init() throws {
+        let clock = self.clock
+        service = QueueService(
+            store: try SQLiteStore.inMemory(), receiptSecret: [UInt8](repeating: 2, count: 32), now: { clock.now })
+    }
+
+    func receive(_ url: String, max: Int = 10) async throws -> [ReceivedMessage] {
+        var options = ReceiveOptions()
+        options.maxMessages = max
+        options.waitSeconds = 0
+        options.systemAttributeNames = ["All"]
+        return try await service.receive(url: url, options, caller: caller)
+    }
+
+    func send(_ url: String, _ body: String, group: String, id: String? = nil) async throws -> SentMessage {
+        try await service.send(
+            url: url, OutgoingMessage(body: body, groupId: group, deduplicationId: id ?? body), caller: caller)
+    }
+
+    @Test func groupsKeepOrderAndWaitWhileInFlight() async throws {
+        let url = try await service.createQueue(
+            name: "orders.fifo", attributes: ["FifoQueue": "true", "VisibilityTimeout": "10"], tags: [:], caller: caller)
+        let a1 = try await send(url, "a1", group: "a")
+        let a2 = try await send(url, "a2", group: "a")
+        _ = try await send(url, "b1", group: "b")
+        #expect(a1.sequenceNumber! < a2.sequenceNumber!)
+        let first = try await receive(url, max: 1)
+        #expect(first.map(\.body) == ["a1"])
+        // Group a has a1 in flight: only b's message is available.
+        let second = try await receive(url)
+        #expect(second.map(\.body) == ["b1"])
+        #expect(second[0].attributes.first { $0.0 == "MessageGroupId" }?.1 == "b")
+        try await service.delete(url: url, receiptHandle: first[0].receiptHandle, caller: caller)
+        #expect(try await receive(url).map(\.body) == ["a2"])
+    }
+
+    @Test func duplicatesWithinFiveMinutesAreDropped() async throws {
+        let url = try await service.createQueue(
+            name: "dedup.fifo", attributes: ["FifoQueue": "true", "ContentBasedDeduplication": "true"], tags: [:],
+            caller: caller)
+        let once = try await service.send(url: url, OutgoingMessage(body: "same", groupId: "g"), caller: caller)
+        let again = try await service.send(url: url, OutgoingMessage(body: "same", groupId: "g"), caller: caller)
+        #expect(again.messageId == once.messageId && again.sequenceNumber == once.sequenceNumber)
+        #expect(try await receive(url).map(\.body) == ["same"])
+        clock.advance(seconds: 301)
+        let later = try await service.send(url: url, OutgoingMessage(body: "same", groupId: "g"), caller: caller)
+        #expect(later.messageId != once.messageId)
+    }
+
+    @Test func fifoRulesAreEnforced() async throws {
+        await #expect(throws: QueueError.self) {
+            try await service.createQueue(name: "nofifo.fifo", attributes: [:], tags: [:], caller: caller)
+        }
+        await #expect(throws: QueueError.self) {
+            try await service.createQueue(name: "plain", attributes: ["FifoQueue": "true"], tags: [:], caller: caller)
+        }
+        await #expect(throws: QueueError.invalidAttributeName("ContentBasedDeduplication")) {
+            try await service.createQueue(
+                name: "std", attributes: ["ContentBasedDeduplication": "true"], tags: [:], caller: caller)
+        }
+        let url = try await service.createQueue(name: "rules.fifo", attributes: ["FifoQueue": "true"], tags: [:], caller: caller)
+        await #expect(throws: QueueError.missingParameter("MessageGroupId")) {
+            try await service.send(url: url, OutgoingMessage(body: "x", deduplicationId: "d"), caller: caller)
+        }
+        await #expect(throws: QueueError.self) {  // no deduplication id and no content-based deduplication
+            try await service.send(url: url, OutgoingMessage(body: "x", groupId: "g"), caller: caller)
+        }
+        await #expect(throws: QueueError.self) {  // per-message delays are not for FIFO queues
+            try await service.send(
+                url: url, OutgoingMessage(body: "x", delaySeconds: 1, groupId: "g", deduplicationId: "d"), caller: caller)
+        }
+        let standard = try await service.createQueue(name: "standard", attributes: [:], tags: [:], caller: caller)
+        await #expect(throws: QueueError.self) {
+            try await service.send(url: standard, OutgoingMessage(body: "x", deduplicationId: "d"), caller: caller)
+        }
+        let all = Dictionary(uniqueKeysWithValues: try await service.attributes(url: url, names: ["All"], caller: caller))
+        #expect(all["FifoQueue"] == "true" && all["ContentBasedDeduplication"] == "false")
+        #expect(all["DeduplicationScope"] == "queue" && all["FifoThroughputLimit"] == "perQueue")
+    }
+}

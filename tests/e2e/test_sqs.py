@@ -342,3 +342,99 @@ def test_aws_cli_sqs(aws_cli, alice):
     assert attrs.json["Attributes"] == {"VisibilityTimeout": "20"}
     missing = aws_cli(alice, "get-queue-url", "--queue-name", name + "-none", service="sqs")
     assert missing.returncode != 0 and "NonExistentQueue" in missing.stderr
+
+
+def test_aws_cli_covers_the_other_operations(aws_cli, alice, tmp_path):
+    def sqs(*args):
+        result = aws_cli(alice, *args, service="sqs")
+        assert result.returncode == 0, f"aws sqs {args[0]}: {result.stderr}"
+        return result.json
+
+    dlq = sqs("create-queue", "--queue-name", unique_name("clidlq"))["QueueUrl"]
+    dlq_arn = sqs("get-queue-attributes", "--queue-url", dlq, "--attribute-names", "QueueArn")["Attributes"]["QueueArn"]
+    src = sqs("create-queue", "--queue-name", unique_name("clisrc"))["QueueUrl"]
+    policy = json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": "1"})
+    attributes = tmp_path / "attributes.json"
+    attributes.write_text(json.dumps({"RedrivePolicy": policy, "VisibilityTimeout": "0"}))
+    assert sqs("set-queue-attributes", "--queue-url", src, "--attributes", f"file://{attributes}") is None
+    assert sqs("list-dead-letter-source-queues", "--queue-url", dlq)["queueUrls"] == [src]
+    entries = tmp_path / "entries.json"
+    entries.write_text(json.dumps([{"Id": "a", "MessageBody": "one"}, {"Id": "b", "MessageBody": "two"}]))
+    assert len(sqs("send-message-batch", "--queue-url", src, "--entries", f"file://{entries}")["Successful"]) == 2
+    got = sqs("receive-message", "--queue-url", src, "--max-number-of-messages", "10",
+              "--visibility-timeout", "30")["Messages"]
+    assert sorted(m["Body"] for m in got) == ["one", "two"]
+    assert sqs("change-message-visibility", "--queue-url", src, "--receipt-handle", got[0]["ReceiptHandle"],
+               "--visibility-timeout", "0") is None
+    visibility = tmp_path / "visibility.json"
+    visibility.write_text(json.dumps([{"Id": "v", "ReceiptHandle": got[1]["ReceiptHandle"], "VisibilityTimeout": 0}]))
+    assert sqs("change-message-visibility-batch", "--queue-url", src, "--entries", f"file://{visibility}")[
+        "Successful"] == [{"Id": "v"}]
+    # Received once already (maxReceiveCount 1): the next receive moves both to the dead-letter queue.
+    assert sqs("receive-message", "--queue-url", src) is None
+    task = sqs("start-message-move-task", "--source-arn", dlq_arn)["TaskHandle"]
+    assert task
+    deadline = time.time() + 10
+    while time.time() < deadline:
+        [status] = sqs("list-message-move-tasks", "--source-arn", dlq_arn)["Results"]
+        if status["Status"] == "COMPLETED":
+            break
+        time.sleep(0.2)
+    assert status["Status"] == "COMPLETED" and status["ApproximateNumberOfMessagesMoved"] == 2
+    cancel = aws_cli(alice, "cancel-message-move-task", "--task-handle", task, service="sqs")
+    assert cancel.returncode != 0 and "ResourceNotFoundException" in cancel.stderr
+    back = sqs("receive-message", "--queue-url", src, "--max-number-of-messages", "10", "--visibility-timeout", "30")
+    assert sorted(m["Body"] for m in back["Messages"]) == ["one", "two"]
+    delete = tmp_path / "delete.json"
+    delete.write_text(json.dumps([{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]}
+                                  for i, m in enumerate(back["Messages"])]))
+    assert len(sqs("delete-message-batch", "--queue-url", src, "--entries", f"file://{delete}")["Successful"]) == 2
+    assert sqs("tag-queue", "--queue-url", src, "--tags", "team=a,env=dev") is None
+    assert sqs("untag-queue", "--queue-url", src, "--tag-keys", "env") is None
+    assert sqs("list-queue-tags", "--queue-url", src)["Tags"] == {"team": "a"}
+    sqs("send-message", "--queue-url", src, "--message-body", "to purge")
+    assert sqs("purge-queue", "--queue-url", src) is None
+    assert sqs("receive-message", "--queue-url", src) is None
+    assert sqs("delete-queue", "--queue-url", src) is None
+    assert sqs("delete-queue", "--queue-url", dlq) is None
+    gone = aws_cli(alice, "get-queue-url", "--queue-name", src.rsplit("/", 1)[1], service="sqs")
+    assert gone.returncode != 0 and "NonExistentQueue" in gone.stderr
+
+
+def test_fifo_queue_order_groups_and_deduplication(sqs):
+    name = unique_name("orders") + ".fifo"
+    url = sqs.create_queue(QueueName=name, Attributes={"FifoQueue": "true", "VisibilityTimeout": "30"})["QueueUrl"]
+    attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
+    assert attributes["FifoQueue"] == "true" and attributes["ContentBasedDeduplication"] == "false"
+    sent = [sqs.send_message(QueueUrl=url, MessageBody=f"a{i}", MessageGroupId="a", MessageDeduplicationId=f"a{i}")
+            for i in range(3)]
+    sqs.send_message(QueueUrl=url, MessageBody="b0", MessageGroupId="b", MessageDeduplicationId="b0")
+    numbers = [int(s["SequenceNumber"]) for s in sent]
+    assert numbers == sorted(numbers) and len(sent[0]["SequenceNumber"]) >= 20
+    # A duplicate within five minutes is accepted and not stored again.
+    again = sqs.send_message(QueueUrl=url, MessageBody="a0 again", MessageGroupId="a", MessageDeduplicationId="a0")
+    assert again["MessageId"] == sent[0]["MessageId"]
+    first = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=2, AttributeNames=["All"])["Messages"]
+    assert [m["Body"] for m in first] == ["a0", "a1"]
+    assert first[0]["Attributes"]["MessageGroupId"] == "a" and first[0]["Attributes"]["MessageDeduplicationId"] == "a0"
+    assert first[0]["Attributes"]["SequenceNumber"] == sent[0]["SequenceNumber"]
+    # Group a is in flight: only b is available until a's messages are deleted.
+    assert [m["Body"] for m in sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10)["Messages"]] == ["b0"]
+    sqs.delete_message_batch(QueueUrl=url, Entries=[
+        {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(first)])
+    assert [m["Body"] for m in sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10)["Messages"]] == ["a2"]
+    # FIFO rules.
+    assert code_of(lambda: sqs.send_message(QueueUrl=url, MessageBody="x", MessageDeduplicationId="x"))[0] == \
+        "MissingParameter"
+    assert code_of(lambda: sqs.send_message(QueueUrl=url, MessageBody="x", MessageGroupId="g"))[0] == \
+        "InvalidParameterValue"
+    assert code_of(lambda: sqs.create_queue(QueueName=unique_name("nofifo") + ".fifo"))[0] == "InvalidParameterValue"
+    content = sqs.create_queue(QueueName=unique_name("content") + ".fifo",
+                               Attributes={"FifoQueue": "true", "ContentBasedDeduplication": "true"})["QueueUrl"]
+    one = sqs.send_message(QueueUrl=content, MessageBody="same", MessageGroupId="g")
+    two = sqs.send_message(QueueUrl=content, MessageBody="same", MessageGroupId="g")
+    assert one["MessageId"] == two["MessageId"]
+    batch = sqs.send_message_batch(QueueUrl=content, Entries=[
+        {"Id": "1", "MessageBody": "x1", "MessageGroupId": "g"}, {"Id": "2", "MessageBody": "x2"}])
+    assert [e["Id"] for e in batch["Successful"]] == ["1"] and "SequenceNumber" in batch["Successful"][0]
+    assert batch["Failed"][0]["Id"] == "2" and batch["Failed"][0]["Code"] == "MissingParameter"
