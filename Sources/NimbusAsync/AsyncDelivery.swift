@@ -22,12 +22,14 @@ public struct AsyncDelivery: Sendable {
     }
 
     /// Delivers `record` to a destination ARN; throws when the target does not exist or cannot be used.
-    func deliver(_ record: JSONValue, to destination: String, senderId: String) async throws {
-        let parts = destination.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
-        let service = parts.count > 2 ? parts[2] : ""
+    /// Targets must belong to `owner` (the function's account): there are no queue policies or
+    /// cross-account grants for Nimbus to check, so another account's queue or function is refused.
+    func deliver(_ record: JSONValue, to destination: String, owner: String) async throws {
+        let parts = try Self.ownTarget(destination, owner: owner)
+        let service = parts[2]
         switch service {
         case "sqs":
-            try await sendToQueue(destination, OutgoingMessage(body: record.jsonString), senderId)
+            try await sendToQueue(destination, OutgoingMessage(body: record.jsonString), owner)
         case "lambda" where parts.count >= 7 && parts[5] == "function":
             try await submitEvent(
                 AsyncEvent(
@@ -40,7 +42,7 @@ public struct AsyncDelivery: Sendable {
 
     /// Sends the original event to a dead-letter queue with Lambda's message attributes.
     func deadLetter(_ event: AsyncEvent, errorMessage: String, to target: String) async throws {
-        guard target.split(separator: ":").dropFirst(2).first == "sqs" else {
+        guard try Self.ownTarget(target, owner: event.accountId)[2] == "sqs" else {
             throw LambdaError.invalidParameter("Dead-letter target \(target) is not a Nimbus queue.")
         }
         let message = OutgoingMessage(
@@ -51,5 +53,14 @@ public struct AsyncDelivery: Sendable {
                 "ErrorMessage": MessageAttribute(dataType: "String", stringValue: errorMessage.isEmpty ? "-" : errorMessage),
             ])
         try await sendToQueue(target, message, event.accountId)
+    }
+
+    /// The ARN's parts, when it names something of `owner`'s account.
+    static func ownTarget(_ arn: String, owner: String) throws -> [String] {
+        let parts = arn.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
+        guard parts.count >= 6, parts[0] == "arn", parts[4] == owner else {
+            throw LambdaError.accessDenied("\(arn) does not belong to account \(owner)")
+        }
+        return parts
     }
 }

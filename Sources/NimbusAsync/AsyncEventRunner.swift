@@ -168,7 +168,7 @@ public final class AsyncEventRunner: Service, Sendable {
             requestId: event.requestId, functionArn: functionArn, condition: condition, invokeCount: invokeCount,
             payload: event.payload, response: result.map { ($0.body, $0.functionError, $0.executedVersion) }, at: Date())
         do {
-            try await delivery.deliver(record, to: destination, senderId: event.accountId)
+            try await delivery.deliver(record, to: destination, owner: event.accountId)
         } catch {
             logger.error(
                 "destination not delivered",

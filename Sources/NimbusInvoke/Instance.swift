@@ -3,6 +3,7 @@ import NimbusControl
 import NimbusModel
 import NimbusRuntimeAPI
 import NimbusSandbox
+import Synchronization
 
 /// What a pre-initialised instance can become: instances of one shape are interchangeable.
 struct InstanceShape: Hashable, Sendable {
@@ -23,6 +24,8 @@ final class Instance: Sendable {
     let session: SandboxSession
     /// The host directory bound read-only at `/var/task`; the function's code is linked in on assignment.
     let taskDirectory: String
+    /// Revokes the temporary credentials handed to the function, when the instance stops.
+    let revokeCredentials = Mutex<(@Sendable () -> Void)?>(nil)
 
     init(shape: InstanceShape, sandbox: BubblewrapSandbox, endpoint: RuntimeEndpoint, session: SandboxSession,
          taskDirectory: String) {
@@ -35,6 +38,7 @@ final class Instance: Sendable {
 
     /// Kills the sandbox, removes its cgroups and its task directory.
     func stop() async {
+        revokeCredentials.withLock { $0 }?()
         await sandbox.stop()
         TaskTree.remove(taskDirectory)
     }
@@ -90,8 +94,15 @@ struct InstanceFactory: Sendable {
         try TaskTree.link(from: code, into: instance.taskDirectory)
         try instance.sandbox.cgroup.setMemoryLimit(memoryMB: version.memorySize)
         try instance.sandbox.cgroup.setCPUShares(CgroupV1.defaultShares)
+        var credentials: [String: String] = [:]
+        if let api {
+            let issued = api.issue(target.function.accountId)
+            credentials = issued.environment
+            instance.revokeCredentials.withLock { $0 = issued.revoke }
+        }
         let environment = SandboxEnvironment.make(
-            target: target, launch: launch, runtime: runtime, initialization: initialization, api: api)
+            target: target, launch: launch, runtime: runtime, initialization: initialization,
+            endpoint: api?.endpoint, credentials: credentials)
         let handler = version.handler ?? ""
         let argv: [String]
         switch instance.shape.zygote {
@@ -112,13 +123,17 @@ struct InstanceFactory: Sendable {
 public struct NimbusAPIAccess: Sendable {
     /// The relay: its port inside the sandbox and the API's address on the host.
     public var relay: APIRelayTarget
-    /// Issues credentials for an account, as `AWS_ACCESS_KEY_ID` / `AWS_SECRET_ACCESS_KEY` / `AWS_SESSION_TOKEN`.
-    public var credentials: @Sendable (_ accountId: String) -> [String: String]
+    /// Issues credentials for an account: `AWS_ACCESS_KEY_ID` / `AWS_SECRET_ACCESS_KEY` /
+    /// `AWS_SESSION_TOKEN`, and how to revoke them once the sandbox is gone.
+    public var issue: @Sendable (_ accountId: String) -> (environment: [String: String], revoke: @Sendable () -> Void)
 
     /// Creates the access.
-    public init(relay: APIRelayTarget, credentials: @escaping @Sendable (String) -> [String: String]) {
+    public init(
+        relay: APIRelayTarget,
+        issue: @escaping @Sendable (String) -> (environment: [String: String], revoke: @Sendable () -> Void)
+    ) {
         self.relay = relay
-        self.credentials = credentials
+        self.issue = issue
     }
 
     /// `AWS_ENDPOINT_URL` inside the sandbox.

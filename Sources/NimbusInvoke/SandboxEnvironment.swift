@@ -17,7 +17,7 @@ enum SandboxEnvironment {
     /// The function's environment. `initialization` is Lambda's `AWS_LAMBDA_INITIALIZATION_TYPE`.
     static func make(
         target: InvocationTarget, launch: RuntimeRegistry.Launch, runtime: String,
-        initialization: String = "on-demand", api: NimbusAPIAccess? = nil
+        initialization: String = "on-demand", endpoint: String? = nil, credentials: [String: String] = [:]
     ) -> [String: String] {
         let version = target.version
         let function = target.function
@@ -36,7 +36,7 @@ enum SandboxEnvironment {
         ]) { $1 }
         if launch.managed { env["AWS_EXECUTION_ENV"] = "AWS_Lambda_\(runtime)" }
         // The function may point AWS_ENDPOINT_URL elsewhere; its credentials are Nimbus's to set.
-        if let api { env["AWS_ENDPOINT_URL"] = api.endpoint }
+        if let endpoint { env["AWS_ENDPOINT_URL"] = endpoint }
         for (key, value) in launch.environment { env[key] = value }
         for (key, value) in version.environment ?? [:] {
             // A function's own search path goes first; the runtime's stays reachable behind it.
@@ -46,7 +46,7 @@ enum SandboxEnvironment {
                 env[key] = value
             }
         }
-        if let api { env.merge(api.credentials(function.accountId)) { $1 } }
+        env.merge(credentials) { $1 }
         return env
     }
 

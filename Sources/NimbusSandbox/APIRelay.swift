@@ -1,5 +1,6 @@
 import NIOCore
 import NIOPosix
+import Synchronization
 
 /// Inside a sandbox's network namespace, a listener whose connections are relayed byte for byte to the
 /// Nimbus API on the host: the one host service a function may reach (`AWS_ENDPOINT_URL`), and only
@@ -10,17 +11,23 @@ public final class APIRelay: Sendable {
 
     private init(channel: any Channel) { self.channel = channel }
 
+    /// Open connections one sandbox may hold through its relay; more are closed at once.
+    public static let connectionLimit = 64
+
     /// Relays connections accepted on `listeningSocket` to `target()` (nil: refuse the connection).
     public static func adopt(
         listeningSocket: NIOBSDSocket.Handle, target: @escaping @Sendable () -> SocketAddress?,
         group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
     ) async throws -> APIRelay {
+        let open = ConnectionCount()
         let channel = try await ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 16)
             .childChannelOption(.autoRead, value: false)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             .childChannelInitializer { inbound in
                 inbound.eventLoop.makeCompletedFuture {
+                    guard open.enter(limit: connectionLimit) else { throw ChannelError.inappropriateOperationForState }
+                    inbound.closeFuture.whenComplete { _ in open.leave() }
                     try inbound.pipeline.syncOperations.addHandler(RelayHandler(target: target))
                 }
             }
@@ -126,4 +133,20 @@ final class RelayHandler: ChannelDuplexHandler, @unchecked Sendable {
             read()
         }
     }
+}
+
+/// Connections open through one relay.
+final class ConnectionCount: Sendable {
+    private let count = Mutex(0)
+
+    /// Counts a new connection, unless `limit` are open already.
+    func enter(limit: Int) -> Bool {
+        count.withLock { count in
+            guard count < limit else { return false }
+            count += 1
+            return true
+        }
+    }
+
+    func leave() { count.withLock { $0 -= 1 } }
 }

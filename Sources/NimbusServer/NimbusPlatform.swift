@@ -92,12 +92,13 @@ public struct NimbusPlatform: Sendable {
             relay: APIRelayTarget(port: Self.sandboxAPIPort) {
                 apiPort.withLock { $0 }.flatMap { try? SocketAddress(ipAddress: relayHost, port: $0) }
             },
-            credentials: { accountId in
+            issue: { accountId in
                 let entry = temporary.issue(accountId: accountId)
-                return [
+                let environment = [
                     "AWS_ACCESS_KEY_ID": entry.accessKeyId, "AWS_SECRET_ACCESS_KEY": entry.secretAccessKey,
                     "AWS_SESSION_TOKEN": entry.sessionToken,
                 ]
+                return (environment, { temporary.revoke(entry.accessKeyId) })
             })
         let authenticator = Authenticator(temporary: temporary) { accessKeyId in
             try await store.accessKey(id: accessKeyId).map { ($0.secretAccessKey, $0.accountId) }

@@ -77,3 +77,16 @@ import Testing
         #expect(DestinationRecord.errorMessage(Array(#"{"errorMessage":"boom"}"#.utf8)) == "boom")
     }
 }
+
+@Suite struct AsyncDeliveryTests {
+    @Test func targetsOfOtherAccountsAreRefused() throws {
+        #expect(try AsyncDelivery.ownTarget("arn:aws:sqs:us-east-1:111122223333:q", owner: "111122223333")[5] == "q")
+        #expect(throws: LambdaError.self) {
+            try AsyncDelivery.ownTarget("arn:aws:sqs:us-east-1:444455556666:q", owner: "111122223333")
+        }
+        #expect(throws: LambdaError.self) {
+            try AsyncDelivery.ownTarget("arn:aws:lambda:us-east-1:444455556666:function:f", owner: "111122223333")
+        }
+        #expect(throws: LambdaError.self) { try AsyncDelivery.ownTarget("not-an-arn", owner: "111122223333") }
+    }
+}

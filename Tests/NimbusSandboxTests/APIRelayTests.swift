@@ -60,4 +60,33 @@ import Testing
         await relay.close()
         try await echo.close()
     }
+
+    @Test func connectionsPastTheLimitAreClosed() async throws {
+        let echo = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .childChannelInitializer { $0.pipeline.addHandler(Echo()) }
+            .bind(host: "127.0.0.1", port: 0).get()
+        let target = echo.localAddress!
+        let (fd, port) = try Self.listeningSocket()
+        let relay = try await APIRelay.adopt(listeningSocket: fd, target: { target })
+        var clients: [any Channel] = []
+        for _ in 0..<APIRelay.connectionLimit {
+            clients.append(try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+                .connect(host: "127.0.0.1", port: port).get())
+        }
+        // One more: accepted by the kernel, then closed by the relay.
+        let extra = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .connect(host: "127.0.0.1", port: port).get()
+        try await extra.closeFuture.get()
+        // Closing one frees a place.
+        try await clients.removeFirst().close()
+        try await Task.sleep(for: .milliseconds(100))
+        let again = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .connect(host: "127.0.0.1", port: port).get()
+        try await Task.sleep(for: .milliseconds(100))
+        #expect(again.isActive)
+        try await again.close()
+        for client in clients { try await client.close() }
+        await relay.close()
+        try await echo.close()
+    }
 }

@@ -239,3 +239,18 @@ def test_retry_after_a_crash_runs_in_a_fresh_runtime(client, sqs, make_function)
     assert record["requestContext"]["approximateInvokeCount"] == 2
     response = record["responsePayload"]
     assert response["calls"] == 1  # module state is gone: a new runtime process ran the retry
+
+
+def test_dead_letters_never_go_to_another_accounts_queue(nimbus, client, sqs, bob, make_function):
+    bob_sqs = nimbus.client(bob, service="sqs")
+    bob_url = bob_sqs.create_queue(QueueName=unique_name("bobdlq"))["QueueUrl"]
+    bob_arn = bob_sqs.get_queue_attributes(QueueUrl=bob_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    fail_url, fail_arn = queue(sqs, "ownfail")
+    fn = function(client, make_function, "fail", DeadLetterConfig={"TargetArn": bob_arn})
+    client.put_function_event_invoke_config(
+        FunctionName=fn["FunctionName"], MaximumRetryAttempts=0,
+        DestinationConfig={"OnFailure": {"Destination": fail_arn}})
+    event(client, fn["FunctionName"], {"secret": "alice's"})
+    record = json.loads(receive_one(sqs, fail_url)["Body"])  # handled: the failure record is alice's
+    assert record["requestContext"]["condition"] == "RetriesExhausted"
+    assert "Messages" not in bob_sqs.receive_message(QueueUrl=bob_url, WaitTimeSeconds=1)

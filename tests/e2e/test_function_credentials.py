@@ -90,3 +90,35 @@ def test_function_reaches_nimbus_with_scoped_temporary_credentials(
         aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"], aws_session_token=env["AWS_SESSION_TOKEN"],
         config=botocore.config.Config(retries={"max_attempts": 1}))
     assert temp.get_queue_url(QueueName=queue)["QueueUrl"].endswith(f"/{alice.account_id}/{queue}")
+
+
+LEAKY = """
+import os, time
+
+def handler(event, context):
+    time.sleep(event.get("sleep", 0))
+    return {k: os.environ[k] for k in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN")}
+"""
+
+
+def test_credentials_die_with_their_sandbox(nimbus, client, make_function):
+    import boto3
+    import botocore.config
+    from botocore.exceptions import ClientError
+
+    name = make_function(client, Runtime="python3.12", Handler="app.handler", Timeout=2,
+                         zip_bytes=make_zip({"app.py": LEAKY}))["FunctionName"]
+    creds = json.loads(client.invoke(FunctionName=name, Payload=b"{}")["Payload"].read())
+    leaked = boto3.session.Session().client(
+        "lambda", endpoint_url=nimbus.endpoint, region_name="us-east-1", aws_access_key_id=creds["AWS_ACCESS_KEY_ID"],
+        aws_secret_access_key=creds["AWS_SECRET_ACCESS_KEY"], aws_session_token=creds["AWS_SESSION_TOKEN"],
+        config=botocore.config.Config(retries={"max_attempts": 1}))
+    assert leaked.get_function_configuration(FunctionName=name)["FunctionName"] == name
+    # A timeout destroys the sandbox; its credentials go with it.
+    timed_out = client.invoke(FunctionName=name, Payload=json.dumps({"sleep": 5}))
+    assert timed_out.get("FunctionError") == "Unhandled"
+    try:
+        leaked.get_function_configuration(FunctionName=name)
+        raise AssertionError("revoked credentials still work")
+    except ClientError as e:
+        assert e.response["Error"]["Code"] == "UnrecognizedClientException"
