@@ -105,6 +105,7 @@ let package = Package(
             dependencies: [
                 "NimbusModel", "NimbusStore",
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings
         ),

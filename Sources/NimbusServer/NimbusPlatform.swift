@@ -110,7 +110,7 @@ public struct NimbusPlatform: Sendable {
                 instances: configuration.instancesDirectory.path, api: api, logger: logger)
         }
         if invoker != nil { Self.makeTraversable(configuration.codeDirectory, logger: logger) }
-        var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: QueueJanitor(queues: queues))]
         var submitEvent: (@Sendable (AsyncEvent) async throws -> Void)?
         if let invoker {
             let (runner, submit) = AsyncEventRunner.make(

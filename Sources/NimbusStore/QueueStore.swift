@@ -168,6 +168,11 @@ public protocol QueueStore: Sendable {
         -> Bool
     /// Deletes every message of a queue.
     func purgeMessages(queueId: Int64) async throws
+    /// Every queue of every account (for the retention sweep).
+    func allQueues() async throws -> [QueueRecord]
+    /// Deletes a queue's messages sent before `sentBefore`, and deduplication entries expired at `now`.
+    /// Returns how many messages went.
+    func expireMessages(queueId: Int64, sentBefore: Int64, now: Int64) async throws -> Int
     /// Counts at `now`.
     func counts(queueId: Int64, now: Int64) async throws -> QueueCounts
     /// The earliest time after `now` at which a message becomes visible.

@@ -182,6 +182,23 @@ extension SQLiteStore: QueueStore {
         }
     }
 
+    public func allQueues() async throws -> [QueueRecord] {
+        try await writer.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM sqs_queue ORDER BY queue_id").map(queueRecord)
+        }
+    }
+
+    public func expireMessages(queueId: Int64, sentBefore: Int64, now: Int64) async throws -> Int {
+        try await writer.write { db in
+            try db.execute(
+                sql: "DELETE FROM sqs_message WHERE queue_id = ? AND sent_at < ?", arguments: [queueId, sentBefore])
+            let expired = db.changesCount
+            try db.execute(
+                sql: "DELETE FROM sqs_deduplication WHERE queue_id = ? AND expires_at <= ?", arguments: [queueId, now])
+            return expired
+        }
+    }
+
     public func counts(queueId: Int64, now: Int64) async throws -> QueueCounts {
         try await writer.read { db in
             let row = try Row.fetchOne(

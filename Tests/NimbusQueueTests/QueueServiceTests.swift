@@ -239,3 +239,25 @@ import Testing
         #expect(all["DeduplicationScope"] == "queue" && all["FifoThroughputLimit"] == "perQueue")
     }
 }
+
+@Suite struct RetentionTests {
+    @Test func expiredMessagesGoWithoutAReceive() async throws {
+        let clock = QueueServiceTests.Clock()
+        let service = QueueService(
+            store: try SQLiteStore.inMemory(), receiptSecret: [UInt8](repeating: 3, count: 32), now: { clock.now })
+        let caller = QueueCaller(accountId: "123456789012", region: "us-east-1", endpoint: "http://h")
+        let short = try await service.createQueue(
+            name: "short", attributes: ["MessageRetentionPeriod": "60"], tags: [:], caller: caller)
+        let long = try await service.createQueue(name: "long", attributes: [:], tags: [:], caller: caller)
+        _ = try await service.send(url: short, OutgoingMessage(body: "old"), caller: caller)
+        _ = try await service.send(url: long, OutgoingMessage(body: "kept"), caller: caller)
+        clock.advance(seconds: 61)
+        #expect(try await service.expireMessages() == 1)
+        func visible(_ url: String) async throws -> String? {
+            Dictionary(uniqueKeysWithValues: try await service.attributes(
+                url: url, names: ["ApproximateNumberOfMessages"], caller: caller))["ApproximateNumberOfMessages"]
+        }
+        #expect(try await visible(short) == "0")
+        #expect(try await visible(long) == "1")
+    }
+}

@@ -34,7 +34,10 @@ struct CustomRuntimeTests {
         try Self.bootstrap.write(to: script, atomically: true, encoding: .utf8)
         try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: script.path)
         let process = Process()
-        process.executableURL = script
+        // Through sh rather than exec'ing the file just written: a process forked meanwhile by a parallel
+        // test may still hold the write descriptor, and exec would fail with ETXTBSY.
+        process.executableURL = URL(fileURLWithPath: "/bin/sh")
+        process.arguments = [script.path]
         process.environment = ["AWS_LAMBDA_RUNTIME_API": "127.0.0.1:\(server.port)", "PATH": "/usr/bin:/bin"]
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
