@@ -4,6 +4,7 @@ Everything binds to 127.0.0.1; every process started here is stopped by its PID.
 from __future__ import annotations
 
 import http.client
+import json
 import os
 import re
 import shutil
@@ -192,3 +193,23 @@ def pct(samples_ns: list[int], *ps: int) -> dict[str, float]:
     """Nearest-rank percentiles of nanosecond samples, in milliseconds."""
     s = sorted(samples_ns)
     return {f"p{p}": s[max(0, -(-p * len(s) // 100) - 1)] / 1e6 for p in ps}
+
+
+def report(title: str, rows: list[tuple], json_path: str | None, width: int = 52) -> None:
+    """Prints (label, value, floor or None, goal) rows with the ratio and PASS/MISS, and writes them as
+    JSON when asked. A label ending in "/s" or holding "/s]" is a rate (higher is better); all else is
+    lower-better."""
+    print(title)
+    print(f"{'metric':<{width}}{'nimbus':>12}{'nginx floor':>13}{'ratio':>9}  goal")
+    out = []
+    for label, value, floor, goal in rows:
+        ratio = value / floor if floor else None
+        lower_is_better = not (label.endswith("/s") or "/s]" in label)
+        ok = value <= goal if lower_is_better else value >= goal
+        status = f"{'<=' if lower_is_better else '>='} {goal:g} {'PASS' if ok else 'MISS'}"
+        print(f"{label:<{width}}{value:>12.3f}{(floor if floor is not None else float('nan')):>13.3f}"
+              f"{(f'{ratio:.2f}x' if ratio else '-'):>9}  {status}")
+        out.append(dict(metric=label, nimbus=value, floor=floor, ratio=ratio, goal=goal, status=ok))
+    if json_path:
+        with open(json_path, "w") as f:
+            json.dump(out, f, indent=1)

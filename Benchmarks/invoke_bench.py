@@ -21,7 +21,8 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from bench_support import HOST, ensure_tools, free_port, pct, rss_mb, start_nginx, stop, wait_http_200  # noqa: E402
+from bench_support import (HOST, ensure_tools, free_port, pct, report, rss_mb, start_nginx,  # noqa: E402
+                           stop, wait_http_200)
 from control_plane_bench import API, Nimbus, one_kb_zip, timed_loop  # noqa: E402
 
 GOALS = {"warm_p50": 0.25, "warm_ratio": 3.0, "warm_p99": 1.0, "throughput": 4000, "pool_p50": 5.0,
@@ -119,20 +120,8 @@ def main() -> int:
         finally:
             for proc in reversed(procs):
                 stop(proc)
-    print(f"Nimbus invoke benchmark: {args.nimbus} (Python 3.11 + awslambdaric in bubblewrap sandboxes)")
-    print(f"{'metric':<50}{'nimbus':>12}{'nginx floor':>13}{'ratio':>9}  goal")
-    out = []
-    for label, value, floor, goal in rows:
-        ratio = value / floor if floor else None
-        lower_is_better = "invokes/s" not in label
-        ok = value <= goal if lower_is_better else value >= goal
-        status = f"{'<=' if lower_is_better else '>='} {goal:g} {'PASS' if ok else 'MISS'}"
-        print(f"{label:<50}{value:>12.3f}{(floor if floor is not None else float('nan')):>13.3f}"
-              f"{(f'{ratio:.2f}x' if ratio else '-'):>9}  {status}")
-        out.append(dict(metric=label, nimbus=value, floor=floor, ratio=ratio, goal=goal, status=ok))
-    if args.json:
-        with open(args.json, "w") as f:
-            json.dump(out, f, indent=1)
+    report(f"Nimbus invoke benchmark: {args.nimbus} (Python 3.11 + awslambdaric in bubblewrap sandboxes)", rows,
+           args.json, width=50)
     return 0
 
 

@@ -24,7 +24,8 @@ import time
 import zipfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from bench_support import HOST, ensure_tools, free_port, pct, start_nginx, stop, timed_request, wait_http_200  # noqa: E402
+from bench_support import (HOST, ensure_tools, free_port, pct, report, start_nginx, stop,  # noqa: E402
+                           timed_request, wait_http_200)
 from control_plane_bench import API, Nimbus, timed_loop  # noqa: E402
 
 GOALS = {"ack_p50": 1.0, "start_p50": 5.0, "send_p50": 1.0, "batch": 5000, "wake_p50": 5.0}
@@ -214,20 +215,7 @@ def main() -> int:
         finally:
             for proc in reversed(procs):
                 stop(proc)
-    print(f"Nimbus queue / async benchmark: {args.nimbus}")
-    print(f"{'metric':<52}{'nimbus':>12}{'nginx floor':>13}{'ratio':>9}  goal")
-    out = []
-    for label, value, floor, goal in rows:
-        ratio = value / floor if floor else None
-        lower_is_better = "/s]" not in label
-        ok = value <= goal if lower_is_better else value >= goal
-        status = f"{'<=' if lower_is_better else '>='} {goal:g} {'PASS' if ok else 'MISS'}"
-        print(f"{label:<52}{value:>12.3f}{(floor if floor is not None else float('nan')):>13.3f}"
-              f"{(f'{ratio:.2f}x' if ratio else '-'):>9}  {status}")
-        out.append(dict(metric=label, nimbus=value, floor=floor, ratio=ratio, goal=goal, status=ok))
-    if args.json:
-        with open(args.json, "w") as f:
-            json.dump(out, f, indent=1)
+    report(f"Nimbus queue / async benchmark: {args.nimbus}", rows, args.json, width=52)
     return 0
 
 

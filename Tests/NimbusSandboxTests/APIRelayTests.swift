@@ -33,13 +33,18 @@ import Testing
         return (fd, Int(UInt16(bigEndian: address.sin_port)))
     }
 
-    @Test func relaysBothWays() async throws {
+    /// An echo server and a relay leading to it; the relay's port.
+    static func relayToEcho() async throws -> (echo: any Channel, relay: APIRelay, port: Int) {
         let echo = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .childChannelInitializer { $0.pipeline.addHandler(Echo()) }
             .bind(host: "127.0.0.1", port: 0).get()
         let target = echo.localAddress!
         let (fd, port) = try Self.listeningSocket()
-        let relay = try await APIRelay.adopt(listeningSocket: fd, target: { target })
+        return (echo, try await APIRelay.adopt(listeningSocket: fd, target: { target }), port)
+    }
+
+    @Test func relaysBothWays() async throws {
+        let (echo, relay, port) = try await Self.relayToEcho()
         let client = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .connect(host: "127.0.0.1", port: port) { channel in
                 channel.eventLoop.makeCompletedFuture {
@@ -62,12 +67,7 @@ import Testing
     }
 
     @Test func connectionsPastTheLimitAreClosed() async throws {
-        let echo = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-            .childChannelInitializer { $0.pipeline.addHandler(Echo()) }
-            .bind(host: "127.0.0.1", port: 0).get()
-        let target = echo.localAddress!
-        let (fd, port) = try Self.listeningSocket()
-        let relay = try await APIRelay.adopt(listeningSocket: fd, target: { target })
+        let (echo, relay, port) = try await Self.relayToEcho()
         var clients: [any Channel] = []
         for _ in 0..<APIRelay.connectionLimit {
             clients.append(try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)

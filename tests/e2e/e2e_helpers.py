@@ -22,6 +22,7 @@ import socket
 import struct
 import subprocess
 import sys
+import threading
 import time
 import uuid
 import zipfile
@@ -814,3 +815,37 @@ def make_traversable(path) -> None:
     for directory in [path, *path.parents]:
         if str(directory) != "/":
             os.chmod(directory, os.stat(directory).st_mode | 0o111)
+
+
+def call_until_killed(server, service: str, call, *, total: int, kill_after: int, senders: int = 8) -> dict:
+    """Crash tests: `senders` threads make `total` calls `call(client, i) -> (key, value)` on `service`
+    clients; once `kill_after` calls were acknowledged the server gets SIGKILL. Returns key -> value for
+    every acknowledged call (a call that raised was never acknowledged)."""
+    from botocore.exceptions import BotoCoreError
+
+    acked: dict = {}
+    lock = threading.Lock()
+    killed = threading.Event()
+
+    def sender(worker: int):
+        client = server.client(server.accounts["alice"], service=service)
+        for i in range(worker, total, senders):
+            if killed.is_set():
+                return
+            try:
+                key, value = call(client, i)
+            except (BotoCoreError, ClientError):
+                return  # the server is gone: this call was never acknowledged
+            with lock:
+                acked[key] = value
+                if len(acked) >= kill_after and not killed.is_set():
+                    killed.set()
+                    server.kill()
+
+    threads = [threading.Thread(target=sender, args=(w,)) for w in range(senders)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    assert killed.is_set(), "the server was never killed"
+    return acked

@@ -6,12 +6,9 @@ from __future__ import annotations
 
 import json
 import subprocess
-import threading
 import time
 
-from botocore.exceptions import BotoCoreError, ClientError
-
-from e2e_helpers import NIMBUS_BIN, make_zip, role_arn, wait_active
+from e2e_helpers import NIMBUS_BIN, call_until_killed, make_zip, role_arn, wait_active
 
 TOTAL = 1_000
 KILL_AFTER = 300
@@ -20,33 +17,12 @@ ROUNDS = 3
 
 
 def invoke_until_killed(server, name: str, round_no: int) -> set[str]:
-    acked: set[str] = set()
-    lock = threading.Lock()
-    killed = threading.Event()
+    """Event invokes from several threads until SIGKILL; the request ids that were acknowledged."""
+    def invoke(client, i):
+        resp = client.invoke(FunctionName=name, InvocationType="Event", Payload=json.dumps({"round": round_no, "i": i}))
+        return resp["ResponseMetadata"]["RequestId"], True
 
-    def sender(worker: int):
-        client = server.client(server.accounts["alice"])
-        for i in range(worker, TOTAL, SENDERS):
-            if killed.is_set():
-                return
-            try:
-                resp = client.invoke(FunctionName=name, InvocationType="Event",
-                                     Payload=json.dumps({"round": round_no, "i": i}))
-            except (BotoCoreError, ClientError):
-                return
-            with lock:
-                acked.add(resp["ResponseMetadata"]["RequestId"])
-                if len(acked) >= KILL_AFTER and not killed.is_set():
-                    killed.set()
-                    server.kill()
-
-    threads = [threading.Thread(target=sender, args=(w,)) for w in range(SENDERS)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(120)
-    assert killed.is_set()
-    return acked
+    return set(call_until_killed(server, "lambda", invoke, total=TOTAL, kill_after=KILL_AFTER, senders=SENDERS))
 
 
 def started_ids(server, name: str) -> set[str]:

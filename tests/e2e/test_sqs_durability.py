@@ -4,9 +4,7 @@ acknowledged message is still there (0 lost). Repeated over several kill/restart
 
 from __future__ import annotations
 
-import threading
-
-from botocore.exceptions import BotoCoreError, ClientError
+from e2e_helpers import call_until_killed
 
 TOTAL = 2_000
 KILL_AFTER = 600  # ~30 % acknowledged
@@ -15,35 +13,12 @@ ROUNDS = 3
 
 
 def send_until_killed(server, url: str, round_no: int) -> dict[str, str]:
-    """Sends from several threads; SIGKILLs the server once KILL_AFTER sends were acknowledged.
-    Returns message id -> body for every acknowledged send."""
-    acked: dict[str, str] = {}
-    lock = threading.Lock()
-    killed = threading.Event()
+    """SendMessage from several threads until SIGKILL; message id -> body of every acknowledged send."""
+    def send(client, i):
+        body = f"r{round_no}-m{i}"
+        return client.send_message(QueueUrl=url, MessageBody=body)["MessageId"], body
 
-    def sender(worker: int):
-        client = server.client(server.accounts["alice"], service="sqs")
-        for i in range(worker, TOTAL, SENDERS):
-            if killed.is_set():
-                return
-            body = f"r{round_no}-m{i}"
-            try:
-                resp = client.send_message(QueueUrl=url, MessageBody=body)
-            except (BotoCoreError, ClientError):
-                return  # the server is gone: this send was never acknowledged
-            with lock:
-                acked[resp["MessageId"]] = body
-                if len(acked) >= KILL_AFTER and not killed.is_set():
-                    killed.set()
-                    server.kill()
-
-    threads = [threading.Thread(target=sender, args=(w,)) for w in range(SENDERS)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(120)
-    assert killed.is_set(), "the server was never killed"
-    return acked
+    return call_until_killed(server, "sqs", send, total=TOTAL, kill_after=KILL_AFTER, senders=SENDERS)
 
 
 def drain(server, url: str) -> dict[str, str]:
