@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import NimbusModel
 import Synchronization
 
 /// The SigV4 canonical request, string to sign and signing-key derivation, following botocore's
@@ -94,7 +95,7 @@ public enum SigV4Canonical {
         secret: String, dateStamp: String, region: String, service: String, stringToSign: String
     ) -> String {
         let key = signingKey(secret: secret, dateStamp: dateStamp, region: region, service: service)
-        return hex(Array(HMAC<SHA256>.authenticationCode(for: Array(stringToSign.utf8), using: SymmetricKey(data: key))))
+        return Hex.lowercase(HMAC<SHA256>.authenticationCode(for: Array(stringToSign.utf8), using: SymmetricKey(data: key)))
     }
 
     /// The derived key of a (secret, day, region, service) scope, remembered: it changes once a day.
@@ -115,19 +116,7 @@ public enum SigV4Canonical {
     private static let signingKeys = Mutex<[String: [UInt8]]>([:])
 
     /// Lower-case hex SHA-256 of `bytes`.
-    static func sha256Hex(_ bytes: [UInt8]) -> String { hex(Array(SHA256.hash(data: bytes))) }
-
-    /// Lower-case hex of `bytes`.
-    static func hex(_ bytes: [UInt8]) -> String {
-        let digits = Array("0123456789abcdef".utf8)
-        var out: [UInt8] = []
-        out.reserveCapacity(bytes.count * 2)
-        for b in bytes {
-            out.append(digits[Int(b >> 4)])
-            out.append(digits[Int(b & 0x0F)])
-        }
-        return String(decoding: out, as: UTF8.self)
-    }
+    static func sha256Hex(_ bytes: [UInt8]) -> String { Hex.lowercase(SHA256.hash(data: bytes)) }
 
     /// Compares two strings in time independent of where they differ.
     public static func constantTimeEqual(_ a: String, _ b: String) -> Bool {

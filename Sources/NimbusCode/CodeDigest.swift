@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import NimbusModel
 
 /// The two spellings of one SHA-256 digest that the store and Lambda use.
 struct CodeDigest: Sendable, Equatable {
@@ -11,14 +12,7 @@ struct CodeDigest: Sendable, Equatable {
     /// Hashes `bytes`.
     init(of bytes: [UInt8]) {
         let digest = Array(SHA256.hash(data: bytes))
-        let digits: [Character] = Array("0123456789abcdef")
-        var hex = ""
-        hex.reserveCapacity(64)
-        for byte in digest {
-            hex.append(digits[Int(byte >> 4)])
-            hex.append(digits[Int(byte & 0x0F)])
-        }
-        self.hex = hex
+        self.hex = Hex.lowercase(digest)
         self.base64 = Data(digest).base64EncodedString()
     }
 

@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import NimbusAuth
+import NimbusModel
 import NimbusStore
 
 /// Mints and checks the pre-signed `Code.Location` URLs: an HMAC over the account, region,
@@ -45,7 +46,7 @@ public struct CodeLocationSigner: Sendable {
     private func signature(_ parts: [String], expires: Int) -> String {
         let message = (parts + [String(expires)]).joined(separator: "\n")
         let mac = HMAC<SHA256>.authenticationCode(for: Data(message.utf8), using: SymmetricKey(data: secret))
-        return mac.map { String(format: "%02x", $0) }.joined()
+        return Hex.lowercase(mac)
     }
 
     private static let unreserved = CharacterSet(

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import NimbusModel
 
 /// What FIFO queues demand of a send, and how they deduplicate.
 enum FifoRules {
@@ -29,7 +30,7 @@ enum FifoRules {
             try checkToken(given, "MessageDeduplicationId")
             id = given
         } else if attributes["ContentBasedDeduplication"] == "true" {
-            id = SHA256.hash(data: Array(message.body.utf8)).map { String(format: "%02x", $0) }.joined()
+            id = Hex.lowercase(SHA256.hash(data: Array(message.body.utf8)))
         } else {
             throw .invalidParameter(
                 "The queue should either have ContentBasedDeduplication enabled or MessageDeduplicationId provided explicitly")

@@ -183,9 +183,6 @@ public enum MessageBody {
 
     /// Lower-case hex MD5.
     public static func md5(_ bytes: [UInt8]) -> String {
-        Insecure.MD5.hash(data: bytes).map { byte in
-            let digits = Array("0123456789abcdef".utf8)
-            return String(decoding: [digits[Int(byte >> 4)], digits[Int(byte & 0xF)]], as: UTF8.self)
-        }.joined()
+        Hex.lowercase(Insecure.MD5.hash(data: bytes))
     }
 }

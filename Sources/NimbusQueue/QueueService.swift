@@ -108,7 +108,12 @@ public final class QueueService: Sendable {
         let record = try await resolve(url, caller)
         try await store.deleteQueue(id: record.id)
         changed(record, to: nil)
-        recent.withLock { $0.deleted["\(record.accountId)/\(record.region)/\(record.name)"] = now() }
+        let clock = now()
+        recent.withLock { state in
+            // Only the last minute matters (QueueDeletedRecently): older names are dropped as new ones come.
+            state.deleted = state.deleted.filter { clock - $0.value < 60_000 }
+            state.deleted["\(record.accountId)/\(record.region)/\(record.name)"] = clock
+        }
         waiters.wake(record.id)
     }
 
