@@ -115,6 +115,8 @@ let package = Package(
             dependencies: [
                 "NimbusModel", "NimbusControl", "NimbusPool", "NimbusRuntimeAPI", "NimbusSandbox", "NimbusStore",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings
@@ -180,6 +182,7 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "NimbusModelTests", dependencies: ["NimbusModel"], swiftSettings: swiftSettings),
+        .testTarget(name: "NimbusServerTests", dependencies: ["NimbusServer"], swiftSettings: swiftSettings),
         .testTarget(
             name: "NimbusRuntimeAPITests", dependencies: ["NimbusRuntimeAPI"], swiftSettings: swiftSettings),
         .testTarget(

@@ -98,9 +98,6 @@ public struct APIResponder: HTTPResponder {
         let headers = Self.signedHeaders(request)
         let signed = SigV4Request(method: method, rawPath: rawPath, rawQuery: rawQuery, headers: headers, body: body)
         let caller = try await authenticator.authenticate(signed, service: "lambda")
-        var operationLogger = logger
-        operationLogger[metadataKey: "nimbus.operation"] = .string(operation.rawValue)
-        operationLogger[metadataKey: "nimbus.account"] = .string(caller.accountId)
         let result = try await api.handle(
             APIRequest(
                 operation: operation, parameters: parameters, query: query, body: body, caller: caller,

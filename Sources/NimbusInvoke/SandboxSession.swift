@@ -1,4 +1,6 @@
 import Foundation
+import NIOCore
+import NIOPosix
 import NimbusControl
 import NimbusRuntimeAPI
 import NimbusSandbox
@@ -63,6 +65,15 @@ final class SandboxSession: Sendable {
         if sandbox.exitStatus() != nil { return exitOutcome(sandbox) }
         let race = Race()
         current.withLock { $0 = race }
+        if isReady {
+            // The warm path: the deadline is an event-loop timer, far cheaper than a task per invocation.
+            let timer = MultiThreadedEventLoopGroup.singleton.any().scheduleTask(in: .nanoseconds(timeout.nanoseconds)) {
+                race.finish(.timedOut)
+            }
+            let outcome = await deliver(invocation, endpoint, race)
+            timer.cancel()
+            return outcome
+        }
         let timer = Task {
             // Initialisation has its own limit (Lambda's 10 s); the function's timeout starts once the
             // runtime is ready, so a cold start under load does not eat the function's time.
@@ -76,13 +87,19 @@ final class SandboxSession: Sendable {
             }
             if !Task.isCancelled { race.finish(.timedOut) }
         }
+        let outcome = await deliver(invocation, endpoint, race)
+        timer.cancel()
+        return outcome
+    }
+
+    /// Hands `invocation` to the runtime and waits for the first ending `race` hears of.
+    private func deliver(_ invocation: RuntimeInvocation, _ endpoint: RuntimeEndpoint, _ race: Race) async -> Outcome {
         let outcome = await withCheckedContinuation { continuation in
             race.wait(continuation)
             if !endpoint.invoke(invocation, complete: { race.finish(.runtime($0)) }) {
                 race.finish(.runtime(.abandoned))
             }
         }
-        timer.cancel()
         current.withLock { $0 = nil }
         endpoint.abandon(invocation.requestId)
         return outcome
@@ -186,5 +203,14 @@ final class SandboxSession: Sendable {
             let type = oomKilled ? "Runtime.OutOfMemory" : "Runtime.ExitError"
             return (.platformError(type, "RequestId: \(requestId) Error: \(reason)", version: version), false)
         }
+    }
+}
+
+extension Duration {
+    /// The duration in whole nanoseconds (saturating).
+    var nanoseconds: Int64 {
+        let (seconds, attoseconds) = components
+        let (scaled, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
+        return overflow ? .max : scaled &+ attoseconds / 1_000_000_000
     }
 }

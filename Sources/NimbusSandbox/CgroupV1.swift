@@ -51,7 +51,7 @@ public struct CgroupV1: Sendable {
         guard FileManager.default.fileExists(atPath: "\(directory("memory"))/memory.memsw.limit_in_bytes") else {
             return try write("memory", "memory.limit_in_bytes", bytes)
         }
-        let current = Int(read("memory", "memory.limit_in_bytes")?.trimmingCharacters(in: .whitespacesAndNewlines) ?? "")
+        let current = readNumber("memory", "memory.limit_in_bytes")
         let files = ["memory.limit_in_bytes", "memory.memsw.limit_in_bytes"]
         for file in (current ?? 0) > memoryMB * 1_048_576 ? files : files.reversed() {
             try write("memory", file, bytes)
@@ -65,7 +65,7 @@ public struct CgroupV1: Sendable {
 
     /// Peak memory in bytes (`memory.max_usage_in_bytes`).
     public var maxMemoryBytes: Int {
-        Int((read("memory", "memory.max_usage_in_bytes") ?? "").trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
+        readNumber("memory", "memory.max_usage_in_bytes") ?? 0
     }
 
     /// How many OOM kills happened in this cgroup.
@@ -169,7 +169,37 @@ public struct CgroupV1: Sendable {
         try value.write(toFile: "\(directory(controller))/\(file)", atomically: false, encoding: .utf8)
     }
 
-    /// A small control file's text (plain open/read: these are read on every invocation).
+    /// A control file holding one decimal number (`memory.max_usage_in_bytes`, read after every
+    /// invocation): one read into a stack buffer, digits parsed in place.
+    private func readNumber(_ controller: String, _ file: String) -> Int? {
+        let fd = open("\(directory(controller))/\(file)", O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 32) { buffer -> Int? in
+            var n: Int
+            repeat { n = Glibc.read(fd, buffer.baseAddress, buffer.count) } while n < 0 && errno == EINTR
+            guard n > 0 else { return nil }
+            return Self.decimal(buffer.prefix(n))
+        }
+    }
+
+    /// The decimal number at the start of `bytes` (trailing newline ignored); nil when there is none or it
+    /// does not fit.
+    static func decimal(_ bytes: some Collection<UInt8>) -> Int? {
+        var value = 0
+        var digits = 0
+        for byte in bytes {
+            guard byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9") else { break }
+            let (times, overflow1) = value.multipliedReportingOverflow(by: 10)
+            let (sum, overflow2) = times.addingReportingOverflow(Int(byte - UInt8(ascii: "0")))
+            if overflow1 || overflow2 { return nil }
+            value = sum
+            digits += 1
+        }
+        return digits > 0 ? value : nil
+    }
+
+    /// A small control file's text (plain open/read).
     private func read(_ controller: String, _ file: String) -> String? {
         let fd = open("\(directory(controller))/\(file)", O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { return nil }

@@ -162,14 +162,18 @@ public struct NimbusPlatform: Sendable {
     /// no listing); an ancestor that others cannot traverse is reported, since Invoke would fail there.
     static func makeTraversable(_ codeDirectory: URL, logger: Logger) {
         try? FileManager.default.createDirectory(at: codeDirectory, withIntermediateDirectories: true)
+        let files = FileManager.default
+        func permissions(_ url: URL) -> Int? {
+            (try? files.attributesOfItem(atPath: url.path))?[.posixPermissions] as? Int
+        }
         for url in [codeDirectory.deletingLastPathComponent(), codeDirectory] {
-            var info = stat()
-            if stat(url.path, &info) == 0 { chmod(url.path, (info.st_mode & 0o7777) | 0o111) }
+            if let mode = permissions(url) {
+                try? files.setAttributes([.posixPermissions: (mode & 0o7777) | 0o111], ofItemAtPath: url.path)
+            }
         }
         var ancestor = codeDirectory.deletingLastPathComponent().deletingLastPathComponent()
         while ancestor.path != "/" {
-            var info = stat()
-            if stat(ancestor.path, &info) == 0, info.st_mode & 0o001 == 0 {
+            if let mode = permissions(ancestor), mode & 0o001 == 0 {
                 logger.warning("sandboxes cannot reach code under \(ancestor.path) (no o+x); Invoke will fail")
                 return
             }

@@ -7,16 +7,17 @@ extension SQLiteStore: AsyncEventStore {
         try enqueueNow(event)
     }
 
-    /// The insert, on the calling thread: a short write without the hop to GRDB's writer queue.
+    /// The insert, on the calling thread: a short write without the hop to GRDB's writer queue, and
+    /// one statement in SQLite's autocommit mode (atomic on its own) instead of BEGIN, INSERT, COMMIT.
     private func enqueueNow(_ event: AsyncEvent) throws {
-        try writer.write { db in
-            try db.execute(
-                sql: """
-                    INSERT INTO async_event (request_id, account_id, region, function_name, qualifier, payload, created_at,
-                        failed_attempts, deferred_attempts, not_before)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """,
-                arguments: [
+        try writer.writeWithoutTransaction { db in
+            try db.run(
+                """
+                INSERT INTO async_event (request_id, account_id, region, function_name, qualifier, payload, created_at,
+                    failed_attempts, deferred_attempts, not_before)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+                [
                     event.requestId, event.accountId, event.region, event.functionName, event.qualifier,
                     Data(event.payload), event.createdAt == 0 ? Date().timeIntervalSince1970 : event.createdAt,
                     event.failedAttempts, event.deferredAttempts, event.notBefore,
@@ -24,15 +25,16 @@ extension SQLiteStore: AsyncEventStore {
         }
     }
 
+    /// One `UPDATE … RETURNING` in autocommit mode: the claim and the read are a single atomic statement.
     public func claimEvents(limit: Int, now: Double) async throws -> [AsyncEvent] {
-        try await writer.write { db in
-            let rows = try Row.fetchAll(
-                db, sql: "SELECT * FROM async_event WHERE claimed = 0 AND not_before <= ? ORDER BY seq LIMIT ?",
-                arguments: [now, limit])
-            for row in rows {
-                try db.execute(sql: "UPDATE async_event SET claimed = 1 WHERE seq = ?", arguments: [row["seq"] as Int64])
-            }
-            return rows.map { row in
+        try await writer.writeWithoutTransaction { db in
+            let rows = try db.rows(
+                """
+                UPDATE async_event SET claimed = 1
+                WHERE seq IN (SELECT seq FROM async_event WHERE claimed = 0 AND not_before <= ? ORDER BY seq LIMIT ?)
+                RETURNING *
+                """, [now, limit])
+            return rows.sorted { ($0["seq"] as Int64) < ($1["seq"] as Int64) }.map { row in
                 AsyncEvent(
                     requestId: row["request_id"], accountId: row["account_id"], region: row["region"],
                     functionName: row["function_name"], qualifier: row["qualifier"],
@@ -45,29 +47,28 @@ extension SQLiteStore: AsyncEventStore {
 
     public func nextEventDue() async throws -> Double? {
         try await writer.read { db in
-            try Double.fetchOne(db, sql: "SELECT MIN(not_before) FROM async_event WHERE claimed = 0")
+            try Double.fetchOne(db.cachedStatement(sql: "SELECT MIN(not_before) FROM async_event WHERE claimed = 0"))
         }
     }
 
     public func completeEvent(requestId: String) async throws {
-        try await writer.write { db in
-            try db.execute(sql: "DELETE FROM async_event WHERE request_id = ?", arguments: [requestId])
+        try await writer.writeWithoutTransaction { db in
+            try db.run("DELETE FROM async_event WHERE request_id = ?", [requestId])
         }
     }
 
     public func rescheduleEvent(_ event: AsyncEvent) async throws {
-        try await writer.write { db in
-            try db.execute(
-                sql: """
-                    UPDATE async_event SET claimed = 0, failed_attempts = ?, deferred_attempts = ?, not_before = ?
-                    WHERE request_id = ?
-                    """,
-                arguments: [event.failedAttempts, event.deferredAttempts, event.notBefore, event.requestId])
+        try await writer.writeWithoutTransaction { db in
+            try db.run(
+                """
+                UPDATE async_event SET claimed = 0, failed_attempts = ?, deferred_attempts = ?, not_before = ?
+                WHERE request_id = ?
+                """, [event.failedAttempts, event.deferredAttempts, event.notBefore, event.requestId])
         }
     }
 
     public func releaseClaims() async throws {
-        try await writer.write { db in try db.execute(sql: "UPDATE async_event SET claimed = 0 WHERE claimed = 1") }
+        try await writer.write { db in try db.run("UPDATE async_event SET claimed = 0 WHERE claimed = 1") }
     }
 }
 
@@ -80,21 +81,20 @@ extension SQLiteStore {
         limit: Int
     ) async throws -> Int {
         try await writer.write { db in
-            let rows = try Row.fetchAll(
-                db, sql: "SELECT seq, body FROM sqs_message WHERE queue_id = ? ORDER BY seq LIMIT ?",
-                arguments: [queueId, limit])
+            let rows = try db.rows(
+                "SELECT seq, body FROM sqs_message WHERE queue_id = ? ORDER BY seq LIMIT ?", [queueId, limit])
             let now = Date().timeIntervalSince1970
             for row in rows {
-                try db.execute(
-                    sql: """
-                        INSERT INTO async_event (request_id, account_id, region, function_name, qualifier, payload, created_at)
-                        VALUES (?, ?, ?, ?, ?, ?, ?)
-                        """,
-                    arguments: [
+                try db.run(
+                    """
+                    INSERT INTO async_event (request_id, account_id, region, function_name, qualifier, payload, created_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?)
+                    """,
+                    [
                         UUID().uuidString.lowercased(), accountId, region, functionName, qualifier,
                         Data((row["body"] as String).utf8), now,
                     ])
-                try db.execute(sql: "DELETE FROM sqs_message WHERE seq = ?", arguments: [row["seq"] as Int64])
+                try db.run("DELETE FROM sqs_message WHERE seq = ?", [row["seq"] as Int64])
             }
             return rows.count
         }

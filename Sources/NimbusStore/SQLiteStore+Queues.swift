@@ -4,16 +4,15 @@ import GRDB
 extension SQLiteStore: QueueStore {
     public func queue(accountId: String, region: String, name: String) async throws -> QueueRecord? {
         try await writer.read { db in
-            try Row.fetchOne(
-                db, sql: "SELECT * FROM sqs_queue WHERE account_id = ? AND region = ? AND name = ?",
-                arguments: [accountId, region, name]
+            try db.row(
+                "SELECT * FROM sqs_queue WHERE account_id = ? AND region = ? AND name = ?", [accountId, region, name]
             ).map(queueRecord)
         }
     }
 
     public func queue(id: Int64) async throws -> QueueRecord? {
         try await writer.read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM sqs_queue WHERE queue_id = ?", arguments: [id]).map(queueRecord)
+            try db.row("SELECT * FROM sqs_queue WHERE queue_id = ?", [id]).map(queueRecord)
         }
     }
 
@@ -24,16 +23,14 @@ extension SQLiteStore: QueueStore {
         let attributesText = try jsonText(attributes)
         let tagsText = try jsonText(tags)
         return try await writer.write { db in
-            let existing = try Row.fetchOne(
-                db, sql: "SELECT * FROM sqs_queue WHERE account_id = ? AND region = ? AND name = ?",
-                arguments: [accountId, region, name])
+            let existing = try db.row(
+                "SELECT * FROM sqs_queue WHERE account_id = ? AND region = ? AND name = ?", [accountId, region, name])
             if let existing { return (try queueRecord(existing), false) }
-            try db.execute(
-                sql: """
-                    INSERT INTO sqs_queue (account_id, region, name, attributes, tags, created_at, modified_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?)
-                    """,
-                arguments: [accountId, region, name, attributesText, tagsText, now, now])
+            try db.run(
+                """
+                INSERT INTO sqs_queue (account_id, region, name, attributes, tags, created_at, modified_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?)
+                """, [accountId, region, name, attributesText, tagsText, now, now])
             let record = QueueRecord(
                 id: db.lastInsertedRowID, accountId: accountId, region: region, name: name, attributes: attributes,
                 tags: tags, createdAt: now, modifiedAt: now)
@@ -45,16 +42,16 @@ extension SQLiteStore: QueueStore {
         let attributesText = try jsonText(record.attributes)
         let tagsText = try jsonText(record.tags)
         try await writer.write { db in
-            try db.execute(
-                sql: "UPDATE sqs_queue SET attributes = ?, tags = ?, modified_at = ? WHERE queue_id = ?",
-                arguments: [attributesText, tagsText, record.modifiedAt, record.id])
+            try db.run(
+                "UPDATE sqs_queue SET attributes = ?, tags = ?, modified_at = ? WHERE queue_id = ?",
+                [attributesText, tagsText, record.modifiedAt, record.id])
         }
     }
 
     public func deleteQueue(id: Int64) async throws {
         try await writer.write { db in
-            try db.execute(sql: "DELETE FROM sqs_message WHERE queue_id = ?", arguments: [id])
-            try db.execute(sql: "DELETE FROM sqs_queue WHERE queue_id = ?", arguments: [id])
+            try db.run("DELETE FROM sqs_message WHERE queue_id = ?", [id])
+            try db.run("DELETE FROM sqs_queue WHERE queue_id = ?", [id])
         }
     }
 
@@ -62,13 +59,11 @@ extension SQLiteStore: QueueStore {
         -> [QueueRecord]
     {
         try await writer.read { db in
-            try Row.fetchAll(
-                db,
-                sql: """
-                    SELECT * FROM sqs_queue WHERE account_id = ? AND region = ? AND substr(name, 1, ?) = ? AND name > ?
-                    ORDER BY name LIMIT ?
-                    """,
-                arguments: [accountId, region, prefix.count, prefix, after ?? "", limit]
+            try db.rows(
+                """
+                SELECT * FROM sqs_queue WHERE account_id = ? AND region = ? AND substr(name, 1, ?) = ? AND name > ?
+                ORDER BY name LIMIT ?
+                """, [accountId, region, prefix.count, prefix, after ?? "", limit]
             ).map(queueRecord)
         }
     }
@@ -77,18 +72,24 @@ extension SQLiteStore: QueueStore {
     public func appendMessages(queueId: Int64, _ messages: [StoredMessage], deduplicationKeys: [String?], now: Int64)
         async throws -> [(messageId: String, seq: Int64)]
     {
-        try await writer.write { db in
+        // One message without deduplication is one INSERT: SQLite's autocommit makes it atomic without a
+        // BEGIN/COMMIT around it.
+        if messages.count == 1, !deduplicationKeys.contains(where: { $0 != nil }) {
+            return try await writer.writeWithoutTransaction { db in
+                try Self.insert(messages[0], queueId: queueId, db)
+                return [(messages[0].messageId, db.lastInsertedRowID)]
+            }
+        }
+        return try await writer.write { db in
             var results: [(messageId: String, seq: Int64)] = []
             if deduplicationKeys.contains(where: { $0 != nil }) {
-                try db.execute(
-                    sql: "DELETE FROM sqs_deduplication WHERE queue_id = ? AND expires_at <= ?", arguments: [queueId, now])
+                try db.run("DELETE FROM sqs_deduplication WHERE queue_id = ? AND expires_at <= ?", [queueId, now])
             }
             for (index, message) in messages.enumerated() {
                 let key = index < deduplicationKeys.count ? deduplicationKeys[index] : nil
                 if let key,
-                    let first = try Row.fetchOne(
-                        db, sql: "SELECT message_id, seq FROM sqs_deduplication WHERE queue_id = ? AND key = ?",
-                        arguments: [queueId, key])
+                    let first = try db.row(
+                        "SELECT message_id, seq FROM sqs_deduplication WHERE queue_id = ? AND key = ?", [queueId, key])
                 {
                     results.append((first["message_id"], first["seq"]))
                     continue
@@ -96,9 +97,9 @@ extension SQLiteStore: QueueStore {
                 try Self.insert(message, queueId: queueId, db)
                 let seq = db.lastInsertedRowID
                 if let key {
-                    try db.execute(
-                        sql: "INSERT INTO sqs_deduplication (queue_id, key, message_id, seq, expires_at) VALUES (?, ?, ?, ?, ?)",
-                        arguments: [queueId, key, message.messageId, seq, now + 300_000])
+                    try db.run(
+                        "INSERT INTO sqs_deduplication (queue_id, key, message_id, seq, expires_at) VALUES (?, ?, ?, ?, ?)",
+                        [queueId, key, message.messageId, seq, now + 300_000])
                 }
                 results.append((message.messageId, seq))
             }
@@ -111,14 +112,12 @@ extension SQLiteStore: QueueStore {
         fifo: Bool
     ) async throws -> (received: [StoredMessage], movedToDeadLetter: Int) {
         try await writer.write { db in
-            try db.execute(
-                sql: "DELETE FROM sqs_message WHERE queue_id = ? AND sent_at < ?", arguments: [queueId, retainedSince])
+            try db.run("DELETE FROM sqs_message WHERE queue_id = ? AND sent_at < ?", [queueId, retainedSince])
             var received: [StoredMessage] = []
             var moved = 0
             while received.count < limit {
-                let rows = try Row.fetchAll(
-                    db, sql: fifo ? Self.fifoCandidates : Self.candidates,
-                    arguments: [queueId, now, limit - received.count])
+                let rows = try db.rows(
+                    fifo ? Self.fifoCandidates : Self.candidates, [queueId, now, limit - received.count])
                 if rows.isEmpty { break }
                 for row in rows {
                     var message = Self.message(row)
@@ -129,7 +128,7 @@ extension SQLiteStore: QueueStore {
                         message.receipt = nil
                         message.visibleAt = now
                         message.deadLetterSourceArn = route.sourceArn
-                        try db.execute(sql: "DELETE FROM sqs_message WHERE seq = ?", arguments: [message.seq])
+                        try db.run("DELETE FROM sqs_message WHERE seq = ?", [message.seq])
                         try Self.insert(message, queueId: route.queueId, db)
                         moved += 1
                         continue
@@ -138,13 +137,14 @@ extension SQLiteStore: QueueStore {
                     message.firstReceiveAt = message.firstReceiveAt ?? now
                     message.receipt = Self.randomToken()
                     message.visibleAt = visibleUntil
-                    try db.execute(
-                        sql: """
-                            UPDATE sqs_message SET receive_count = ?, first_receive_at = ?, receipt = ?, visible_at = ?
-                            WHERE seq = ?
-                            """,
-                        arguments: [
-                            message.receiveCount, message.firstReceiveAt, message.receipt, message.visibleAt, message.seq,
+                    try db.run(
+                        """
+                        UPDATE sqs_message SET receive_count = ?, first_receive_at = ?, receipt = ?, visible_at = ?
+                        WHERE seq = ?
+                        """,
+                        [
+                            message.receiveCount, message.firstReceiveAt, message.receipt, message.visibleAt,
+                            message.seq,
                         ])
                     received.append(message)
                 }
@@ -155,9 +155,8 @@ extension SQLiteStore: QueueStore {
 
     public func deleteMessage(queueId: Int64, seq: Int64, receipt: String) async throws -> Bool {
         try await writer.write { db in
-            try db.execute(
-                sql: "DELETE FROM sqs_message WHERE seq = ? AND queue_id = ? AND receipt = ?",
-                arguments: [seq, queueId, receipt])
+            try db.run(
+                "DELETE FROM sqs_message WHERE seq = ? AND queue_id = ? AND receipt = ?", [seq, queueId, receipt])
             return db.changesCount > 0
         }
     }
@@ -166,51 +165,46 @@ extension SQLiteStore: QueueStore {
         async throws -> Bool
     {
         try await writer.write { db in
-            try db.execute(
-                sql: """
-                    UPDATE sqs_message SET visible_at = ?
-                    WHERE seq = ? AND queue_id = ? AND receipt = ? AND visible_at > ?
-                    """,
-                arguments: [visibleAt, seq, queueId, receipt, now])
+            try db.run(
+                """
+                UPDATE sqs_message SET visible_at = ?
+                WHERE seq = ? AND queue_id = ? AND receipt = ? AND visible_at > ?
+                """, [visibleAt, seq, queueId, receipt, now])
             return db.changesCount > 0
         }
     }
 
     public func purgeMessages(queueId: Int64) async throws {
         try await writer.write { db in
-            try db.execute(sql: "DELETE FROM sqs_message WHERE queue_id = ?", arguments: [queueId])
+            try db.run("DELETE FROM sqs_message WHERE queue_id = ?", [queueId])
         }
     }
 
     public func allQueues() async throws -> [QueueRecord] {
         try await writer.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM sqs_queue ORDER BY queue_id").map(queueRecord)
+            try db.rows("SELECT * FROM sqs_queue ORDER BY queue_id").map(queueRecord)
         }
     }
 
     public func expireMessages(queueId: Int64, sentBefore: Int64, now: Int64) async throws -> Int {
         try await writer.write { db in
-            try db.execute(
-                sql: "DELETE FROM sqs_message WHERE queue_id = ? AND sent_at < ?", arguments: [queueId, sentBefore])
+            try db.run("DELETE FROM sqs_message WHERE queue_id = ? AND sent_at < ?", [queueId, sentBefore])
             let expired = db.changesCount
-            try db.execute(
-                sql: "DELETE FROM sqs_deduplication WHERE queue_id = ? AND expires_at <= ?", arguments: [queueId, now])
+            try db.run("DELETE FROM sqs_deduplication WHERE queue_id = ? AND expires_at <= ?", [queueId, now])
             return expired
         }
     }
 
     public func counts(queueId: Int64, now: Int64) async throws -> QueueCounts {
         try await writer.read { db in
-            let row = try Row.fetchOne(
-                db,
-                sql: """
-                    SELECT
-                        COALESCE(SUM(visible_at <= ?1), 0) AS visible,
-                        COALESCE(SUM(visible_at > ?1 AND receive_count > 0), 0) AS in_flight,
-                        COALESCE(SUM(visible_at > ?1 AND receive_count = 0), 0) AS delayed
-                    FROM sqs_message WHERE queue_id = ?2
-                    """,
-                arguments: [now, queueId])
+            let row = try db.row(
+                """
+                SELECT
+                    COALESCE(SUM(visible_at <= ?1), 0) AS visible,
+                    COALESCE(SUM(visible_at > ?1 AND receive_count > 0), 0) AS in_flight,
+                    COALESCE(SUM(visible_at > ?1 AND receive_count = 0), 0) AS delayed
+                FROM sqs_message WHERE queue_id = ?2
+                """, [now, queueId])
             return QueueCounts(
                 visible: row?["visible"] ?? 0, inFlight: row?["in_flight"] ?? 0, delayed: row?["delayed"] ?? 0)
         }
@@ -228,9 +222,8 @@ extension SQLiteStore: QueueStore {
         from queueId: Int64, limit: Int, now: Int64, destination: @Sendable (StoredMessage) -> Int64?
     ) async throws -> Int {
         try await writer.write { db in
-            let rows = try Row.fetchAll(
-                db, sql: "SELECT * FROM sqs_message WHERE queue_id = ? ORDER BY seq LIMIT ?",
-                arguments: [queueId, limit])
+            let rows = try db.rows(
+                "SELECT * FROM sqs_message WHERE queue_id = ? ORDER BY seq LIMIT ?", [queueId, limit])
             var moved = 0
             for row in rows {
                 var message = Self.message(row)
@@ -240,7 +233,7 @@ extension SQLiteStore: QueueStore {
                 message.receipt = nil
                 message.visibleAt = now
                 message.deadLetterSourceArn = nil
-                try db.execute(sql: "DELETE FROM sqs_message WHERE seq = ?", arguments: [message.seq])
+                try db.run("DELETE FROM sqs_message WHERE seq = ?", [message.seq])
                 try Self.insert(message, queueId: target, db)
                 moved += 1
             }
@@ -265,14 +258,14 @@ extension SQLiteStore: QueueStore {
         """
 
     private static func insert(_ message: StoredMessage, queueId: Int64, _ db: Database) throws {
-        try db.execute(
-            sql: """
-                INSERT INTO sqs_message (queue_id, message_id, body, attributes, trace_header, md5_body, md5_attributes,
-                    sender_id, sent_at, visible_at, receive_count, first_receive_at, receipt, dead_letter_source_arn,
-                    group_id, deduplication_id)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """,
-            arguments: [
+        try db.run(
+            """
+            INSERT INTO sqs_message (queue_id, message_id, body, attributes, trace_header, md5_body, md5_attributes,
+                sender_id, sent_at, visible_at, receive_count, first_receive_at, receipt, dead_letter_source_arn,
+                group_id, deduplication_id)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """,
+            [
                 queueId, message.messageId, message.body, message.attributes, message.traceHeader, message.md5OfBody,
                 message.md5OfAttributes, message.senderId, message.sentAt, message.visibleAt, message.receiveCount,
                 message.firstReceiveAt, message.receipt, message.deadLetterSourceArn, message.groupId,
