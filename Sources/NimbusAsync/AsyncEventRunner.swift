@@ -23,6 +23,9 @@ public final class AsyncEventRunner: Service, Sendable {
     let logger: Logger
     /// Events run at the same time, at most.
     let maxInFlight = 64
+    /// How long an event waits for a busy sandbox of its function before another one is started: a burst
+    /// of short events is drained by the warm sandboxes, a backlog that outlasts this scales out.
+    static let sandboxPatience = Duration.milliseconds(100)
 
     init(
         store: any AsyncEventStore, control: ControlPlane, invoker: any InvocationHandler, delivery: AsyncDelivery,
@@ -106,7 +109,8 @@ public final class AsyncEventRunner: Service, Sendable {
         if decision == .run {
             do {
                 let result = try await invoker.invoke(
-                    target, payload: event.payload, requestId: event.requestId, clientContext: nil)
+                    target, payload: event.payload, requestId: event.requestId, clientContext: nil,
+                    patience: Self.sandboxPatience)
                 response = result
                 decision = policy.afterAttempt(
                     event, result.functionError == nil ? .succeeded : .functionFailed, settings,

@@ -8,3 +8,18 @@ extension StringProtocol {
         return String(decoding: bytes[first...last], as: UTF8.self)
     }
 }
+
+extension Substring {
+    /// Splits at an ASCII byte, working on UTF-8 bytes instead of `Character`s (no grapheme breaking);
+    /// for the separators of signature headers and credential scopes.
+    func asciiSplit(_ separator: UInt8, omittingEmptySubsequences: Bool = true) -> [Substring] {
+        utf8.split(separator: separator, omittingEmptySubsequences: omittingEmptySubsequences).map { Substring($0) }
+    }
+}
+
+extension String {
+    /// See `Substring.asciiSplit`.
+    func asciiSplit(_ separator: UInt8, omittingEmptySubsequences: Bool = true) -> [Substring] {
+        self[...].asciiSplit(separator, omittingEmptySubsequences: omittingEmptySubsequences)
+    }
+}

@@ -32,6 +32,8 @@ public enum SigV4Canonical {
     /// RFC 3986 dot-segment removal that also drops empty segments, as botocore's `remove_dot_segments`.
     static func removeDotSegments(_ path: String) -> String {
         guard !path.isEmpty else { return "/" }
+        // Most paths have nothing to remove: no `//` and no segment starting with a dot.
+        if path.utf8.first == UInt8(ascii: "/"), !Self.hasEmptyOrDotSegment(path.utf8) { return path }
         var output: [Substring] = []
         for segment in path.split(separator: "/", omittingEmptySubsequences: true) where segment != "." {
             if segment == ".." {
@@ -69,8 +71,19 @@ public enum SigV4Canonical {
         return text
     }
 
+    /// Whether a `/` is followed by another `/` or a `.` anywhere in the path.
+    private static func hasEmptyOrDotSegment(_ bytes: String.UTF8View) -> Bool {
+        var previousWasSlash = false
+        for byte in bytes {
+            if previousWasSlash, byte == UInt8(ascii: "/") || byte == UInt8(ascii: ".") { return true }
+            previousWasSlash = byte == UInt8(ascii: "/")
+        }
+        return false
+    }
+
     /// Trims a header value and collapses internal whitespace runs to one space (Python `' '.join(v.split())`).
     static func trimAll(_ value: String) -> String {
+        if isTrimmedPrintableASCII(value.utf8) { return value }
         var words: [String] = []
         var current = String.UnicodeScalarView()
         for scalar in value.unicodeScalars {
@@ -83,6 +96,20 @@ public enum SigV4Canonical {
         }
         if !current.isEmpty { words.append(String(current)) }
         return words.joined(separator: " ")
+    }
+
+    /// Printable ASCII with single spaces only between words: what `trimAll` would return unchanged.
+    private static func isTrimmedPrintableASCII(_ bytes: String.UTF8View) -> Bool {
+        var previous: UInt8 = 0x20
+        for byte in bytes {
+            if byte == 0x20 {
+                if previous == 0x20 { return false }
+            } else if byte < 0x21 || byte > 0x7E {
+                return false
+            }
+            previous = byte
+        }
+        return previous != 0x20
     }
 
     /// `AWS4-HMAC-SHA256\n<amzDate>\n<scope>\n<hex sha256(canonical request)>`.

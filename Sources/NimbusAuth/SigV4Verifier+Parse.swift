@@ -19,10 +19,10 @@ extension SigV4Verifier {
         let space = text.firstIndex(where: { $0 == " " || $0 == "\t" }) ?? text.endIndex
         let algorithm = String(text[..<space])
         var params: [String: String] = [:]
-        for component in text[space...].split(separator: ",") {
+        for component in text[space...].asciiSplit(UInt8(ascii: ",")) {
             let item = component.trimmingASCIIWhitespace()
             if item.isEmpty { continue }
-            guard let eq = item.firstIndex(of: "=") else {
+            guard let eq = item.utf8.firstIndex(of: UInt8(ascii: "=")) else {
                 throw .incompleteSignature(
                     "'\(item)' not a valid key=value pair (missing equal-sign) in Authorization header: '\(text)'.")
             }
@@ -90,7 +90,7 @@ extension SigV4Verifier {
 
     /// Splits `AKID/date/region/service/terminator`; trailing slashes are ignored, as AWS does.
     private static func credential(_ credential: String) throws(SigV4Failure) -> [String] {
-        var parts = credential.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
+        var parts = credential.asciiSplit(UInt8(ascii: "/"), omittingEmptySubsequences: false).map(String.init)
         while parts.count > 5, parts.last == "" { parts.removeLast() }
         guard parts.count == 5, !parts[0].isEmpty else {
             throw .incompleteSignature(
@@ -106,7 +106,7 @@ extension SigV4Verifier {
     }
 
     private static func headerNames(_ list: String) -> [String] {
-        list.split(separator: ";").map { $0.trimmingASCIIWhitespace().lowercased() }
+        list.asciiSplit(UInt8(ascii: ";")).map { $0.trimmingASCIIWhitespace().lowercased() }
     }
 
     /// Percent-decoded query parameters; the first value wins for repeated keys.

@@ -30,6 +30,18 @@ public struct InvocationResult: Sendable {
 public protocol InvocationHandler: Sendable {
     /// Runs `payload` on the target version and returns what Invoke answers. Throws `LambdaError` only
     /// before anything ran (throttles, unsupported runtimes).
-    func invoke(_ target: InvocationTarget, payload: [UInt8], requestId: String, clientContext: String?) async throws
-        -> InvocationResult
+    /// With a `patience`, it may wait that long for a busy sandbox of the version before starting another
+    /// (`Event` invocations); nil runs at once (synchronous invocations scale out immediately, as on Lambda).
+    func invoke(
+        _ target: InvocationTarget, payload: [UInt8], requestId: String, clientContext: String?, patience: Duration?
+    ) async throws -> InvocationResult
+}
+
+extension InvocationHandler {
+    /// Runs at once, scaling out when every sandbox of the version is busy.
+    public func invoke(_ target: InvocationTarget, payload: [UInt8], requestId: String, clientContext: String?)
+        async throws -> InvocationResult
+    {
+        try await invoke(target, payload: payload, requestId: requestId, clientContext: clientContext, patience: nil)
+    }
 }

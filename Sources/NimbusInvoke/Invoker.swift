@@ -1,4 +1,6 @@
 import Foundation
+import NIOCore
+import NIOPosix
 import NimbusControl
 import NimbusModel
 import NimbusPool
@@ -69,6 +71,11 @@ public actor Invoker: InvocationHandler {
     let logs: FunctionLogs?
     var idle: [Key: [(warm: Warm, lastUsed: UInt64, since: ContinuousClock.Instant)]] = [:]
     var functionInFlight: [String: Int] = [:]
+    /// Invocations in flight per function version (running or starting their sandbox).
+    var versionInFlight: [Key: Int] = [:]
+    /// `Event` invocations waiting for a busy sandbox of their version, first come first served.
+    var patient: [Key: [(id: UInt64, continuation: CheckedContinuation<Void, Never>)]] = [:]
+    var nextPatientID: UInt64 = 0
     var unreservedInFlight: [String: Int] = [:]
     var memoryInUse = 0
     var tick: UInt64 = 0
@@ -91,26 +98,34 @@ public actor Invoker: InvocationHandler {
         self.taskDirectory = taskDirectory
     }
 
-    public func invoke(_ target: InvocationTarget, payload: [UInt8], requestId: String, clientContext: String?)
-        async throws -> InvocationResult
-    {
+    /// With a `patience`, the invocation first waits (up to that long) for a busy sandbox of its version
+    /// rather than starting a new one: how `Event` invocations are drained by the sandboxes already warm.
+    public func invoke(
+        _ target: InvocationTarget, payload: [UInt8], requestId: String, clientContext: String?, patience: Duration?
+    ) async throws -> InvocationResult {
         let version = target.version
         let key = Key(
             account: target.function.accountId, region: target.function.region, function: target.function.name,
             version: version.version, revision: version.revisionId)
         let functionId = "\(key.account)/\(key.region)/\(key.function)"
         let reserved = target.function.reservedConcurrency
+        let patientUntil = patience.map { ContinuousClock.now + $0 }
         while true {
-            let decision = schedule(key, target, functionId: functionId, reserved: reserved)
+            let mayWait = patientUntil.map { ContinuousClock.now < $0 } ?? false
+            let decision = schedule(key, target, functionId: functionId, reserved: reserved, mayWait: mayWait)
             if case .enqueue = decision {
                 await withCheckedContinuation { waiting.append($0) }
+                continue
+            }
+            if case .waitForBusy = decision, let patientUntil {
+                await waitForBusy(key, until: patientUntil)
                 continue
             }
             return try await dispatch(decision, key, target, payload, requestId, clientContext, functionId, reserved)
         }
     }
 
-    private func schedule(_ key: Key, _ target: InvocationTarget, functionId: String, reserved: Int?)
+    private func schedule(_ key: Key, _ target: InvocationTarget, functionId: String, reserved: Int?, mayWait: Bool)
         -> PoolScheduler.Decision<ObjectIdentifier>
     {
         let version = target.version
@@ -122,7 +137,8 @@ public actor Invoker: InvocationHandler {
                 unreservedInFlight: unreservedInFlight[key.account, default: 0],
                 unreservedLimit: target.unreservedLimit,
                 memoryInUse: memoryInUse, memoryBudget: configuration.memoryBudgetMB, sandboxMemory: version.memorySize,
-                queued: waiting.count, queueCapacity: configuration.queueCapacity))
+                queued: waiting.count, queueCapacity: configuration.queueCapacity,
+                versionInFlight: versionInFlight[key, default: 0], mayWaitForBusy: mayWait))
     }
 
     private func dispatch(
@@ -136,7 +152,7 @@ public actor Invoker: InvocationHandler {
             throw LambdaError(
                 code: "TooManyRequestsException", status: 429, message: "Rate Exceeded.",
                 extra: [("Reason", reason.rawValue)])
-        case .enqueue:
+        case .enqueue, .waitForBusy:
             throw LambdaError(
                 code: "TooManyRequestsException", status: 429, message: "Rate Exceeded.",
                 extra: [("Reason", PoolScheduler.ThrottleReason.capacity.rawValue)])
@@ -145,21 +161,20 @@ public actor Invoker: InvocationHandler {
         case .start(let evicting):
             for id in evicting { await evictWarm(id) }
             // Counted in flight (and its memory held) while it starts, so concurrent calls see it.
-            functionInFlight[functionId, default: 0] += 1
-            if reserved == nil { unreservedInFlight[key.account, default: 0] += 1 }
+            begin(functionId, key, reserved: reserved)
             memoryInUse += version.memorySize
             do {
                 warm = try await start(key, target)
             } catch {
-                finish(functionId, key.account, reserved: reserved)
+                finish(functionId, key, reserved: reserved)
                 memoryInUse -= version.memorySize
                 wakeOne()
+                wakePatient(key)
                 throw error
             }
             return await run(warm, target, payload, requestId, clientContext, functionId, reserved)
         }
-        functionInFlight[functionId, default: 0] += 1
-        if reserved == nil { unreservedInFlight[key.account, default: 0] += 1 }
+        begin(functionId, key, reserved: reserved)
         return await run(warm, target, payload, requestId, clientContext, functionId, reserved)
     }
 
@@ -176,7 +191,7 @@ public actor Invoker: InvocationHandler {
         let started = ContinuousClock.now
         let outcome = await warm.session.run(invocation, timeout: .seconds(timeout))
         let duration = ContinuousClock.now - started
-        finish(functionId, warm.key.account, reserved: reserved)
+        finish(functionId, warm.key, reserved: reserved)
         var (result, reusable) = SandboxSession.result(
             outcome, requestId: requestId, timeout: timeout, version: target.executedVersion)
         result.log = InvocationLog.compose(
@@ -193,6 +208,7 @@ public actor Invoker: InvocationHandler {
             await warm.stop()
         }
         wakeOne()
+        wakePatient(warm.key)
         return result
     }
 
@@ -208,9 +224,46 @@ public actor Invoker: InvocationHandler {
         if !waiting.isEmpty { waiting.removeFirst().resume() }
     }
 
-    private func finish(_ functionId: String, _ account: String, reserved: Int?) {
+    private func begin(_ functionId: String, _ key: Key, reserved: Int?) {
+        functionInFlight[functionId, default: 0] += 1
+        versionInFlight[key, default: 0] += 1
+        if reserved == nil { unreservedInFlight[key.account, default: 0] += 1 }
+    }
+
+    private func finish(_ functionId: String, _ key: Key, reserved: Int?) {
         functionInFlight[functionId, default: 1] -= 1
-        if reserved == nil { unreservedInFlight[account, default: 1] -= 1 }
+        versionInFlight[key, default: 1] -= 1
+        if versionInFlight[key] == 0 { versionInFlight[key] = nil }
+        if reserved == nil { unreservedInFlight[key.account, default: 1] -= 1 }
+    }
+
+    /// Waits until a sandbox of `key`'s version is free or gone (`wakePatient`) or `deadline` passes.
+    private func waitForBusy(_ key: Key, until deadline: ContinuousClock.Instant) async {
+        nextPatientID += 1
+        let id = nextPatientID
+        let timer = MultiThreadedEventLoopGroup.singleton.any().scheduleTask(
+            in: .nanoseconds((deadline - ContinuousClock.now).nanoseconds)
+        ) {
+            Task { await self.givePatientUp(key, id) }
+        }
+        await withCheckedContinuation { patient[key, default: []].append((id, $0)) }
+        timer.cancel()
+    }
+
+    private func givePatientUp(_ key: Key, _ id: UInt64) {
+        guard let index = patient[key]?.firstIndex(where: { $0.id == id }) else { return }
+        let entry = patient[key]!.remove(at: index)
+        if patient[key]!.isEmpty { patient[key] = nil }
+        entry.continuation.resume()
+    }
+
+    /// A sandbox of `key`'s version became free or went away: the longest-waiting patient invocation
+    /// schedules again.
+    func wakePatient(_ key: Key) {
+        guard var waiters = patient[key], !waiters.isEmpty else { return }
+        let first = waiters.removeFirst()
+        patient[key] = waiters.isEmpty ? nil : waiters
+        first.continuation.resume()
     }
 
     private func takeIdle(_ key: Key, _ id: ObjectIdentifier) -> Warm {

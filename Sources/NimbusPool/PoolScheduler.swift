@@ -4,7 +4,9 @@
 /// Order: concurrency limits first (a throttle happens before anything runs), then the most recently
 /// used idle sandbox of the same function version, then a new sandbox if the memory budget allows
 /// (evicting least-recently-used idle sandboxes of other functions to make room), then a bounded queue,
-/// and only then a capacity throttle.
+/// and only then a capacity throttle. An invocation that may wait (an `Event` one) waits for a busy
+/// sandbox of its own version before a new one is started, so a burst of short events is drained by the
+/// sandboxes already there instead of paying a cold start each; its caller bounds that wait.
 public enum PoolScheduler {
     /// An idle sandbox the scheduler may reuse or evict.
     public struct IdleSandbox<ID: Hashable & Sendable>: Sendable {
@@ -47,13 +49,20 @@ public enum PoolScheduler {
         public var queued: Int
         /// How many may wait.
         public var queueCapacity: Int
+        /// Invocations of this function version in flight (running or starting its sandbox).
+        public var versionInFlight: Int
+        /// Whether this invocation may wait for one of those instead of starting a sandbox.
+        public var mayWaitForBusy: Bool
 
         /// Creates a snapshot.
         public init(
             idle: [IdleSandbox<ID>], idleElsewhere: [IdleSandbox<ID>], functionInFlight: Int,
             reservedConcurrency: Int?, unreservedInFlight: Int, unreservedLimit: Int, memoryInUse: Int,
-            memoryBudget: Int, sandboxMemory: Int, queued: Int, queueCapacity: Int
+            memoryBudget: Int, sandboxMemory: Int, queued: Int, queueCapacity: Int, versionInFlight: Int = 0,
+            mayWaitForBusy: Bool = false
         ) {
+            self.versionInFlight = versionInFlight
+            self.mayWaitForBusy = mayWaitForBusy
             self.idle = idle
             self.idleElsewhere = idleElsewhere
             self.functionInFlight = functionInFlight
@@ -83,6 +92,9 @@ public enum PoolScheduler {
         case start(evicting: [ID])
         /// Wait for a sandbox to free up.
         case enqueue
+        /// Wait for a busy sandbox of the same version (the caller bounds the wait, then schedules again
+        /// without waiting).
+        case waitForBusy
         /// Answer 429 before anything runs.
         case throttle(ThrottleReason)
     }
@@ -95,6 +107,7 @@ public enum PoolScheduler {
             return .throttle(.accountConcurrency)
         }
         if let warm = s.idle.max(by: { $0.lastUsed < $1.lastUsed }) { return .reuse(warm.id) }
+        if s.mayWaitForBusy, s.versionInFlight > 0 { return .waitForBusy }
         if let evicting = evictions(
             toFit: s.sandboxMemory, memoryInUse: s.memoryInUse, memoryBudget: s.memoryBudget,
             candidates: s.idleElsewhere)

@@ -43,11 +43,14 @@ final class RuntimeAPIHandler: ChannelInboundHandler, @unchecked Sendable {
     private static let prefix = "/2018-06-01/runtime/"
 
     private func route(context: ChannelHandlerContext, head: HTTPRequestHead, body: [UInt8]) {
-        let path = head.uri.split(separator: "?", maxSplits: 1).first.map(String.init) ?? head.uri
+        // Byte-wise splitting: this runs twice per invocation.
+        let uri = head.uri.utf8
+        let path = Substring(uri[..<(uri.firstIndex(of: UInt8(ascii: "?")) ?? uri.endIndex)])
         guard path.hasPrefix(Self.prefix) else {
             return reply(context, .notFound, error: "InvalidRequest", "Unknown path \(path)")
         }
-        let rest = path.dropFirst(Self.prefix.count).split(separator: "/").map(String.init)
+        let rest = path.utf8.dropFirst(Self.prefix.utf8.count).split(separator: UInt8(ascii: "/"))
+            .map { String(Substring($0)) }
         switch (head.method, rest.count, rest.first, rest.last) {
         case (.GET, 2, "invocation", "next"):
             let loop = context.eventLoop

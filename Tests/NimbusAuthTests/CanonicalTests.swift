@@ -8,6 +8,7 @@ struct CanonicalTests {
     @Test(arguments: [
         ("", "/"), ("/", "/"), ("/a//b/./c/../d/", "/a/b/d/"), ("/..", "/"), ("/a/b", "/a/b"),
         ("/arn%3Aaws%3Alambda", "/arn%253Aaws%253Alambda"), ("/f n/é", "/f%20n/%C3%A9"),
+        ("/a/.hidden/b", "/a/.hidden/b"), ("/a/b//", "/a/b/"), ("/a/b/.", "/a/b"),
     ])
     func uri(_ raw: String, _ expected: String) {
         #expect(SigV4Canonical.uri(raw) == expected)
@@ -22,6 +23,13 @@ struct CanonicalTests {
     @Test func headerValuesAreTrimmed() {
         #expect(SigV4Canonical.trimAll("  a   b\tc \n d  ") == "a b c d")
         #expect(SigV4Canonical.trimAll("") == "")
+        // Values that are already trimmed come back as they are; anything else takes the full path.
+        #expect(SigV4Canonical.trimAll("application/x-amz-json-1.0") == "application/x-amz-json-1.0")
+        #expect(SigV4Canonical.trimAll("a b") == "a b")
+        #expect(SigV4Canonical.trimAll("a  b ") == "a b")
+        #expect(SigV4Canonical.trimAll(" a") == "a")
+        #expect(SigV4Canonical.trimAll("a\u{1F}b") == "a b")
+        #expect(SigV4Canonical.trimAll("é  ü") == "é ü")
     }
 
     @Test func amzDateRoundTrip() throws {

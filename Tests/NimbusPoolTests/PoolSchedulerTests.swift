@@ -62,3 +62,31 @@ import Testing
         #expect(PoolScheduler.schedule(snapshot(memoryInUse: 1024, queued: 10)) == .throttle(.capacity))
     }
 }
+
+@Suite struct PatientSchedulingTests {
+    func snapshot(idle: [PoolScheduler.IdleSandbox<String>] = [], versionInFlight: Int, patient: Bool, reserved: Int? = nil)
+        -> PoolScheduler.Snapshot<String>
+    {
+        .init(
+            idle: idle, idleElsewhere: [], functionInFlight: versionInFlight, reservedConcurrency: reserved,
+            unreservedInFlight: versionInFlight, unreservedLimit: 900, memoryInUse: 0, memoryBudget: 4096,
+            sandboxMemory: 128, queued: 0, queueCapacity: 10, versionInFlight: versionInFlight,
+            mayWaitForBusy: patient)
+    }
+
+    @Test("An invocation that may wait waits for its version's busy sandbox instead of starting one")
+    func waitsForBusy() {
+        #expect(PoolScheduler.schedule(snapshot(versionInFlight: 1, patient: true)) == .waitForBusy)
+        #expect(PoolScheduler.schedule(snapshot(versionInFlight: 1, patient: false)) == .start(evicting: []))
+    }
+
+    @Test("With nothing busy it starts a sandbox; an idle one is reused; limits still throttle first")
+    func waitingOnlyWhenItHelps() {
+        #expect(PoolScheduler.schedule(snapshot(versionInFlight: 0, patient: true)) == .start(evicting: []))
+        let idle = [PoolScheduler.IdleSandbox(id: "warm", lastUsed: 3, memory: 128)]
+        #expect(PoolScheduler.schedule(snapshot(idle: idle, versionInFlight: 2, patient: true)) == .reuse("warm"))
+        #expect(
+            PoolScheduler.schedule(snapshot(versionInFlight: 2, patient: true, reserved: 2))
+                == .throttle(.reservedFunctionConcurrency))
+    }
+}

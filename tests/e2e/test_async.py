@@ -254,3 +254,51 @@ def test_dead_letters_never_go_to_another_accounts_queue(nimbus, client, sqs, bo
     record = json.loads(receive_one(sqs, fail_url)["Body"])  # handled: the failure record is alice's
     assert record["requestContext"]["condition"] == "RetriesExhausted"
     assert "Messages" not in bob_sqs.receive_message(QueueUrl=bob_url, WaitTimeSeconds=1)
+
+
+def sandboxes_started(nimbus_bin: str, data_dir, account_id: str, name: str) -> int:
+    """How many sandboxes ran the function: each reports its Init Duration once."""
+    out = subprocess.run([nimbus_bin, "logs", name, "--account-id", account_id, "--data-dir", str(data_dir)],
+                         capture_output=True, text=True, timeout=30)
+    return out.stdout.count("Init Duration")
+
+
+def burst(client, name: str, payloads: list, threads: int = 4) -> None:
+    """Sends the Event invokes from several threads at once."""
+    chunks = [payloads[i::threads] for i in range(threads)]
+    workers = [threading.Thread(target=lambda c=c: [event(client, name, p) for p in c]) for c in chunks]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join()
+
+
+def drain(sqs, url: str, n: int, timeout: float = 60) -> list[dict]:
+    records, deadline = [], time.time() + timeout
+    while len(records) < n and time.time() < deadline:
+        for m in sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=1).get("Messages", []):
+            records.append(json.loads(m["Body"]))
+            sqs.delete_message(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"])
+    return records
+
+
+def test_event_bursts_are_drained_by_warm_sandboxes_and_long_backlogs_scale_out(
+        nimbus, client, alice, sqs, make_function):
+    # Short events sent at once wait for the busy sandbox instead of cold-starting one each.
+    url, arn = queue(sqs, "burst")
+    fast = function(client, make_function, "echo")["FunctionName"]
+    client.put_function_event_invoke_config(FunctionName=fast, DestinationConfig={"OnSuccess": {"Destination": arn}})
+    event(client, fast, {"warm": True})
+    assert len(drain(sqs, url, 1)) == 1
+    burst(client, fast, [{"i": i} for i in range(16)])
+    assert sorted(r["requestPayload"]["i"] for r in drain(sqs, url, 16)) == list(range(16))
+    assert sandboxes_started(NIMBUS_BIN, nimbus.data_dir, alice.account_id, fast) <= 3
+
+    # Events that keep a sandbox busy longer than the wait start sandboxes of their own (as on Lambda).
+    slow_url, slow_arn = queue(sqs, "backlog")
+    slow = function(client, make_function, "slow")["FunctionName"]
+    client.put_function_event_invoke_config(
+        FunctionName=slow, DestinationConfig={"OnSuccess": {"Destination": slow_arn}})
+    burst(client, slow, [{"sleep": 2, "i": i} for i in range(3)], threads=3)
+    assert sorted(r["requestPayload"]["i"] for r in drain(sqs, slow_url, 3)) == [0, 1, 2]
+    assert sandboxes_started(NIMBUS_BIN, nimbus.data_dir, alice.account_id, slow) >= 2
