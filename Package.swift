@@ -48,8 +48,8 @@ let package = Package(
             name: "CNimbusLinux",
             linkerSettings: [.linkedLibrary("seccomp")]
         ),
-        // The exec shim between nimbus serve and bwrap (cgroup join, rlimits, fd hygiene, uid drop).
-        .executableTarget(name: "nimbus-spawn"),
+        // Sources/nimbus-spawn/main.c, the exec shim between nimbus serve and bwrap (cgroup join, rlimits,
+        // fd hygiene, uid drop), is not a target: the Makefile compiles it with cc, free of the Swift runtime.
         // The Lambda Runtime API, one endpoint per sandbox, on plain NIO (it is on every invocation's path).
         .target(
             name: "NimbusRuntimeAPI",

@@ -196,7 +196,7 @@ def pct(samples_ns: list[int], *ps: int) -> dict[str, float]:
 
 
 def report(title: str, rows: list[tuple], json_path: str | None, width: int = 52) -> None:
-    """Prints (label, value, floor or None, goal) rows with the ratio and PASS/MISS, and writes them as
+    """Prints (label, value, floor or None, goal or None) rows with the ratio and PASS/MISS, and writes them as
     JSON when asked. A label ending in "/s" or holding "/s]" is a rate (higher is better); all else is
     lower-better."""
     print(title)
@@ -205,8 +205,8 @@ def report(title: str, rows: list[tuple], json_path: str | None, width: int = 52
     for label, value, floor, goal in rows:
         ratio = value / floor if floor else None
         lower_is_better = not (label.endswith("/s") or "/s]" in label)
-        ok = value <= goal if lower_is_better else value >= goal
-        status = f"{'<=' if lower_is_better else '>='} {goal:g} {'PASS' if ok else 'MISS'}"
+        ok = None if goal is None else value <= goal if lower_is_better else value >= goal
+        status = "" if goal is None else f"{'<=' if lower_is_better else '>='} {goal:g} {'PASS' if ok else 'MISS'}"
         print(f"{label:<{width}}{value:>12.3f}{(floor if floor is not None else float('nan')):>13.3f}"
               f"{(f'{ratio:.2f}x' if ratio else '-'):>9}  {status}")
         out.append(dict(metric=label, nimbus=value, floor=floor, ratio=ratio, goal=goal, status=ok))

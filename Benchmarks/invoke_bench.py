@@ -74,25 +74,34 @@ def main() -> int:
             procs.append(nimbus.proc)
             wait_http_200(nimbus.proc, nimbus.port, "/health", 30, nimbus.log)
             zip_b64 = base64.b64encode(one_kb_zip()).decode()
-            # 1,769 MB: Lambda's one full vCPU (smaller sizes get a proportional CPU share and are throttled).
-            body = json.dumps({"FunctionName": "warm", "Runtime": "python3.12", "Handler": "app.handler",
-                               "Role": f"arn:aws:iam::{nimbus.account}:role/r", "MemorySize": 1769,
-                               "Code": {"ZipFile": zip_b64}}).encode()
-            timed_loop(nimbus.port, 1, lambda i: ("POST", API, body, nimbus.signer.sign("POST", nimbus.port, API, body)),
-                       201)
             payload = b'{"n":1}'
-            target = invoke_target("warm")
-            headers = nimbus.signer.sign("POST", nimbus.port, target, payload)
-            timed_loop(nimbus.port, 1, lambda i: ("POST", target, payload, headers), 200)  # cold start first
-            t0 = time.perf_counter()
-            warm = timed_loop(nimbus.port, n_warm, lambda i: ("POST", target, payload, headers), 200)
-            throughput = n_warm / (time.perf_counter() - t0)
+
+            def warm_function(name: str, runtime: str) -> tuple[list[int], float, str]:
+                """Creates `name`, cold-starts it once, then times n_warm sequential invokes."""
+                # 1,769 MB: Lambda's one full vCPU (smaller sizes get a proportional CPU share, throttled).
+                body = json.dumps({"FunctionName": name, "Runtime": runtime, "Handler": "app.handler",
+                                   "Role": f"arn:aws:iam::{nimbus.account}:role/r", "MemorySize": 1769,
+                                   "Code": {"ZipFile": zip_b64}}).encode()
+                timed_loop(nimbus.port, 1,
+                           lambda i: ("POST", API, body, nimbus.signer.sign("POST", nimbus.port, API, body)), 201)
+                target = invoke_target(name)
+                headers = nimbus.signer.sign("POST", nimbus.port, target, payload)
+                timed_loop(nimbus.port, 1, lambda i: ("POST", target, payload, headers), 200)  # cold start first
+                t0 = time.perf_counter()
+                latencies = timed_loop(nimbus.port, n_warm, lambda i: ("POST", target, payload, headers), 200)
+                return latencies, n_warm / (time.perf_counter() - t0), target
+
+            # The installed interpreter is Python 3.11, so the function says python3.11; a python3.12 function
+            # runs on the same interpreter, but awslambdaric then polls /next from a thread (as on AWS).
+            warm, throughput, target = warm_function("warm", "python3.11")
+            warm312, _, _ = warm_function("warm312", "python3.12")
             floor_headers = nimbus.signer.sign("POST", nginx_port, target, payload)
             floor = timed_loop(nginx_port, n_warm, lambda i: ("POST", target, payload, floor_headers), 200)
             w, f = pct(warm, 50, 99), pct(floor, 50, 99)
             rows += [("warm invoke p50 [ms]", w["p50"], f["p50"], GOALS["warm_p50"]),
                      ("warm invoke p99 [ms]", w["p99"], f["p99"], GOALS["warm_p99"]),
-                     ("sequential invokes/s", throughput, None, GOALS["throughput"])]
+                     ("sequential invokes/s", throughput, None, GOALS["throughput"]),
+                     ("warm invoke p50, a python3.12 function [ms]", pct(warm312, 50)["p50"], f["p50"], None)]
             hits = [f"hit-{i:03d}" for i in range(n_hit)]
             timed_loop(nimbus.port, len(hits), lambda i: nimbus.create_request(hits[i], zip_b64), 201)
             names = [f"cold-{i:03d}" for i in range(max(n_cold, n_pool - n_hit))]

@@ -127,7 +127,7 @@ def event_latencies(nimbus: Nimbus, n: int) -> tuple[list[int], list[float]]:
     """Event acknowledgement (ns) and send → handler start (ms) for n sequential Event invokes."""
     records = sqs_call(nimbus, "CreateQueue", {"QueueName": "records"})["QueueUrl"]
     arn = f"arn:aws:sqs:us-east-1:{nimbus.account}:records"
-    body = json.dumps({"FunctionName": "async", "Runtime": "python3.12", "Handler": "app.handler",
+    body = json.dumps({"FunctionName": "async", "Runtime": "python3.11", "Handler": "app.handler",
                        "Role": f"arn:aws:iam::{nimbus.account}:role/r", "MemorySize": 1769,
                        "Code": {"ZipFile": handler_zip()}}).encode()
     timed_loop(nimbus.port, 1, lambda i: ("POST", API, body, nimbus.signer.sign("POST", nimbus.port, API, body)), 201)

@@ -63,10 +63,25 @@ public final class TemporaryCredentials: Sendable {
         return (entry.secretAccessKey, entry.accountId)
     }
 
-    private static func random(_ count: Int, alphabet: String) -> String {
-        let characters = Array(alphabet)
+    /// `count` characters drawn uniformly from `alphabet` (ASCII, 32 or 64 letters here), eight per call to
+    /// the system generator rather than one `getrandom` per character: credentials are issued on every
+    /// sandbox start.
+    static func random(_ count: Int, alphabet: String) -> String {
+        let letters = Array(alphabet.utf8)
+        // Bytes at or above the largest multiple of the alphabet's size would bias the draw: skipped.
+        let limit = UInt8(truncatingIfNeeded: 256 - 256 % letters.count)
         var generator = SystemRandomNumberGenerator()
-        return String((0..<count).map { _ in characters[Int.random(in: 0..<characters.count, using: &generator)] })
+        var result: [UInt8] = []
+        result.reserveCapacity(count)
+        while result.count < count {
+            var word = generator.next()
+            for _ in 0..<8 where result.count < count {
+                let byte = UInt8(truncatingIfNeeded: word)
+                word >>= 8
+                if limit == 0 || byte < limit { result.append(letters[Int(byte) % letters.count]) }
+            }
+        }
+        return String(decoding: result, as: UTF8.self)
     }
 }
 

@@ -5,11 +5,15 @@ import ServiceLifecycle
 public struct InstanceFiller: Service {
     let invoker: Invoker
     let interval: Duration
+    let settle: Duration
 
-    /// Creates a filler that also checks every `interval`.
-    public init(invoker: Invoker, interval: Duration = .seconds(2)) {
+    /// Creates a filler that also checks every `interval`. After an instance is taken it waits `settle`
+    /// before starting the next one: starting a Python runtime is tens of milliseconds of CPU, and the
+    /// instance just taken is initialising its function and running its first invocation right then.
+    public init(invoker: Invoker, interval: Duration = .seconds(2), settle: Duration = .milliseconds(50)) {
         self.invoker = invoker
         self.interval = interval
+        self.settle = settle
     }
 
     public func run() async throws {
@@ -18,6 +22,7 @@ public struct InstanceFiller: Service {
                 await invoker.refill()
                 if Task.isCancelled { break }
                 await invoker.waitForTake(timeout: interval)
+                try? await Task.sleep(for: settle)
             }
         }
     }

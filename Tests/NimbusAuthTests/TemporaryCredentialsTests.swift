@@ -31,3 +31,26 @@ import Testing
         #expect(next.accessKeyId != entry.accessKeyId && next.sessionToken != entry.sessionToken)
     }
 }
+
+@Suite struct CredentialAlphabetTests {
+    @Test func randomTextUsesOnlyTheAlphabetAndEveryLetterOfIt() {
+        let alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+        let text = TemporaryCredentials.random(64_000, alphabet: alphabet)
+        #expect(text.utf8.count == 64_000)
+        var counts: [Character: Int] = [:]
+        for character in text { counts[character, default: 0] += 1 }
+        #expect(Set(counts.keys) == Set(alphabet))
+        // 1,000 expected per letter; a skewed mapping (e.g. modulo bias) or a stuck generator falls outside.
+        #expect(counts.values.allSatisfy { (800...1200).contains($0) }, "\(counts)")
+    }
+
+    @Test func alphabetsThatDoNotDivide256AreStillUniformAndExact() {
+        let alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"  // 62 letters
+        let text = TemporaryCredentials.random(62_000, alphabet: alphabet)
+        #expect(text.count == 62_000)
+        var counts: [Character: Int] = [:]
+        for character in text { counts[character, default: 0] += 1 }
+        #expect(Set(counts.keys) == Set(alphabet))
+        #expect(counts.values.allSatisfy { (800...1200).contains($0) }, "\(counts)")
+    }
+}
