@@ -25,12 +25,15 @@ public final class AsyncEventRunner: Service, Sendable {
     let maxInFlight = 64
     /// How long an event waits for a busy sandbox of its function before another one is started: a burst
     /// of short events is drained by the warm sandboxes, a backlog that outlasts this scales out.
-    static let sandboxPatience = Duration.milliseconds(100)
+    let sandboxPatience: Duration
+    /// The default patience.
+    public static let defaultSandboxPatience = Duration.milliseconds(100)
 
     init(
         store: any AsyncEventStore, control: ControlPlane, invoker: any InvocationHandler, delivery: AsyncDelivery,
-        policy: AsyncRetryPolicy, doorbell: Doorbell, logger: Logger
+        policy: AsyncRetryPolicy, doorbell: Doorbell, sandboxPatience: Duration, logger: Logger
     ) {
+        self.sandboxPatience = sandboxPatience
         self.store = store
         self.control = control
         self.invoker = invoker
@@ -44,7 +47,7 @@ public final class AsyncEventRunner: Service, Sendable {
     public static func make(
         store: any AsyncEventStore, control: ControlPlane, invoker: any InvocationHandler, policy: AsyncRetryPolicy,
         sendToQueue: @escaping @Sendable (String, OutgoingMessage, String) async throws -> Void,
-        logger: Logger
+        sandboxPatience: Duration = defaultSandboxPatience, logger: Logger
     ) -> (AsyncEventRunner, submit: @Sendable (AsyncEvent) async throws -> Void) {
         let doorbell = Doorbell()
         let submit: @Sendable (AsyncEvent) async throws -> Void = { event in
@@ -54,7 +57,7 @@ public final class AsyncEventRunner: Service, Sendable {
         let runner = AsyncEventRunner(
             store: store, control: control, invoker: invoker,
             delivery: AsyncDelivery(sendToQueue: sendToQueue, submitEvent: submit), policy: policy, doorbell: doorbell,
-            logger: logger)
+            sandboxPatience: sandboxPatience, logger: logger)
         return (runner, submit)
     }
 
@@ -110,7 +113,7 @@ public final class AsyncEventRunner: Service, Sendable {
             do {
                 let result = try await invoker.invoke(
                     target, payload: event.payload, requestId: event.requestId, clientContext: nil,
-                    patience: Self.sandboxPatience)
+                    patience: sandboxPatience)
                 response = result
                 decision = policy.afterAttempt(
                     event, result.functionError == nil ? .succeeded : .functionFailed, settings,

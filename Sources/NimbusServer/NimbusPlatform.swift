@@ -116,7 +116,7 @@ public struct NimbusPlatform: Sendable {
             let (runner, submit) = AsyncEventRunner.make(
                 store: store, control: control, invoker: invoker, policy: Self.asyncRetryPolicy(logger: logger),
                 sendToQueue: { arn, message, sender in _ = try await queues.send(arn: arn, message, senderId: sender) },
-                logger: logger)
+                sandboxPatience: Self.eventPatience(logger: logger), logger: logger)
             services.append(.init(service: runner))
             services.append(.init(service: IdleReaper(invoker: invoker)))
             services.append(.init(service: InstanceFiller(invoker: invoker)))
@@ -156,6 +156,19 @@ public struct NimbusPlatform: Sendable {
             return AsyncRetryPolicy()
         }
         return AsyncRetryPolicy(retryBase: base, backoffStart: min(1, base))
+    }
+
+    /// How long an `Event` invocation waits for a busy sandbox of its version before another is started;
+    /// `NIMBUS_EVENT_PATIENCE_MS` (milliseconds, default 100; 0 scales out at once, as synchronous invokes do).
+    static func eventPatience(logger: Logger) -> Duration {
+        guard let text = ProcessInfo.processInfo.environment["NIMBUS_EVENT_PATIENCE_MS"] else {
+            return AsyncEventRunner.defaultSandboxPatience
+        }
+        guard let milliseconds = Int(text), milliseconds >= 0 else {
+            logger.warning("NIMBUS_EVENT_PATIENCE_MS must be a whole number of milliseconds; using 100")
+            return AsyncEventRunner.defaultSandboxPatience
+        }
+        return .milliseconds(milliseconds)
     }
 
     /// Sandboxes run as unprivileged uids that bwrap binds code from: the code directory gets o+x (traverse,
