@@ -1,6 +1,4 @@
 import Foundation
-import NIOCore
-import NIOPosix
 import NimbusControl
 import NimbusModel
 import NimbusPool
@@ -235,35 +233,6 @@ public actor Invoker: InvocationHandler {
         versionInFlight[key, default: 1] -= 1
         if versionInFlight[key] == 0 { versionInFlight[key] = nil }
         if reserved == nil { unreservedInFlight[key.account, default: 1] -= 1 }
-    }
-
-    /// Waits until a sandbox of `key`'s version is free or gone (`wakePatient`) or `deadline` passes.
-    private func waitForBusy(_ key: Key, until deadline: ContinuousClock.Instant) async {
-        nextPatientID += 1
-        let id = nextPatientID
-        let timer = MultiThreadedEventLoopGroup.singleton.any().scheduleTask(
-            in: .nanoseconds((deadline - ContinuousClock.now).nanoseconds)
-        ) {
-            Task { await self.givePatientUp(key, id) }
-        }
-        await withCheckedContinuation { patient[key, default: []].append((id, $0)) }
-        timer.cancel()
-    }
-
-    private func givePatientUp(_ key: Key, _ id: UInt64) {
-        guard let index = patient[key]?.firstIndex(where: { $0.id == id }) else { return }
-        let entry = patient[key]!.remove(at: index)
-        if patient[key]!.isEmpty { patient[key] = nil }
-        entry.continuation.resume()
-    }
-
-    /// A sandbox of `key`'s version became free or went away: the longest-waiting patient invocation
-    /// schedules again.
-    func wakePatient(_ key: Key) {
-        guard var waiters = patient[key], !waiters.isEmpty else { return }
-        let first = waiters.removeFirst()
-        patient[key] = waiters.isEmpty ? nil : waiters
-        first.continuation.resume()
     }
 
     private func takeIdle(_ key: Key, _ id: ObjectIdentifier) -> Warm {
