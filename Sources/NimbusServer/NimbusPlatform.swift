@@ -150,25 +150,30 @@ public struct NimbusPlatform: Sendable {
 
     /// Lambda's asynchronous retry delays; `NIMBUS_ASYNC_RETRY_BASE` (seconds, default 60) shortens them for tests.
     static func asyncRetryPolicy(logger: Logger) -> AsyncRetryPolicy {
-        guard let text = ProcessInfo.processInfo.environment["NIMBUS_ASYNC_RETRY_BASE"] else { return AsyncRetryPolicy() }
-        guard let base = Double(text), base > 0 else {
-            logger.warning("NIMBUS_ASYNC_RETRY_BASE must be a positive number of seconds; using 60")
-            return AsyncRetryPolicy()
+        let base = setting("NIMBUS_ASYNC_RETRY_BASE", "a positive number of seconds; using 60", logger: logger) {
+            Double($0).flatMap { $0 > 0 ? $0 : nil }
         }
-        return AsyncRetryPolicy(retryBase: base, backoffStart: min(1, base))
+        return base.map { AsyncRetryPolicy(retryBase: $0, backoffStart: min(1, $0)) } ?? AsyncRetryPolicy()
     }
 
     /// How long an `Event` invocation waits for a busy sandbox of its version before another is started;
     /// `NIMBUS_EVENT_PATIENCE_MS` (milliseconds, default 100; 0 scales out at once, as synchronous invokes do).
     static func eventPatience(logger: Logger) -> Duration {
-        guard let text = ProcessInfo.processInfo.environment["NIMBUS_EVENT_PATIENCE_MS"] else {
-            return AsyncEventRunner.defaultSandboxPatience
+        let milliseconds = setting("NIMBUS_EVENT_PATIENCE_MS", "a whole number of milliseconds; using 100", logger: logger) {
+            Int($0).flatMap { $0 >= 0 ? $0 : nil }
         }
-        guard let milliseconds = Int(text), milliseconds >= 0 else {
-            logger.warning("NIMBUS_EVENT_PATIENCE_MS must be a whole number of milliseconds; using 100")
-            return AsyncEventRunner.defaultSandboxPatience
+        return milliseconds.map { .milliseconds($0) } ?? AsyncEventRunner.defaultSandboxPatience
+    }
+
+    /// An environment setting parsed by `parse`; nil when unset, and nil with a warning ("`name` must be
+    /// `expectation`") when `parse` rejects it, so the caller's default applies either way.
+    static func setting<T>(_ name: String, _ expectation: String, logger: Logger, parse: (String) -> T?) -> T? {
+        guard let text = ProcessInfo.processInfo.environment[name] else { return nil }
+        guard let value = parse(text) else {
+            logger.warning("\(name) must be \(expectation)")
+            return nil
         }
-        return .milliseconds(milliseconds)
+        return value
     }
 
     /// Sandboxes run as unprivileged uids that bwrap binds code from: the code directory gets o+x (traverse,

@@ -5,15 +5,22 @@ import Testing
 @testable import NimbusServer
 
 @Suite struct LineLogHandlerTests {
-    /// Logs through a handler writing into a pipe and returns what came out.
-    private func captured(_ body: (inout Logger) -> Void) throws -> String {
+    /// What `write` puts into a pipe it is given the write end of.
+    private func captured(_ write: (Int32) -> Void) throws -> String {
         var fds: [Int32] = [0, 0]
         try #require(pipe(&fds) == 0)
         defer { close(fds[0]) }
-        var logger = Logger(label: "nimbus") { LineLogHandler(label: $0, descriptor: fds[1]) }
-        body(&logger)
+        write(fds[1])
         close(fds[1])
         return String(decoding: FileHandle(fileDescriptor: fds[0]).readDataToEndOfFile(), as: UTF8.self)
+    }
+
+    /// Logs through a handler writing into a pipe and returns what came out.
+    private func captured(_ body: (inout Logger) -> Void) throws -> String {
+        try captured { descriptor in
+            var logger = Logger(label: "nimbus") { LineLogHandler(label: $0, descriptor: descriptor) }
+            body(&logger)
+        }
     }
 
     @Test func linesHaveStreamLogHandlersLayoutWithMetadataSorted() throws {
@@ -38,15 +45,12 @@ import Testing
 
     @Test func errorsAreRenderedAsMetadata() throws {
         struct Broken: Error, CustomStringConvertible { var description: String { "disk on fire" } }
-        var fds: [Int32] = [0, 0]
-        try #require(pipe(&fds) == 0)
-        defer { close(fds[0]) }
-        LineLogHandler(label: "nimbus", descriptor: fds[1]).log(
-            event: LogEvent(
-                level: .error, message: "failed", error: Broken(), metadata: nil, source: "test", file: #file,
-                function: #function, line: #line))
-        close(fds[1])
-        let text = String(decoding: FileHandle(fileDescriptor: fds[0]).readDataToEndOfFile(), as: UTF8.self)
+        let text = try captured { descriptor in
+            LineLogHandler(label: "nimbus", descriptor: descriptor).log(
+                event: LogEvent(
+                    level: .error, message: "failed", error: Broken(), metadata: nil, source: "test", file: #file,
+                    function: #function, line: #line))
+        }
         #expect(text.contains("error.message=disk on fire"))
         #expect(text.contains("error.type=NimbusServerTests.LineLogHandlerTests"))
     }
