@@ -33,7 +33,7 @@ public struct AsyncDelivery: Sendable {
         case "lambda" where parts.count >= 7 && parts[5] == "function":
             try await submitEvent(
                 AsyncEvent(
-                    requestId: UUID().uuidString.lowercased(), accountId: parts[4], region: parts[3],
+                    requestId: RandomID.uuid(), accountId: parts[4], region: parts[3],
                     functionName: parts[6], qualifier: parts.count > 7 ? parts[7] : nil, payload: record.jsonBytes))
         default:
             throw LambdaError.invalidParameter("Destination \(destination) is not a Nimbus queue or function.")

@@ -1,4 +1,5 @@
 import Foundation
+import NimbusModel
 import Synchronization
 
 /// Short-lived credentials Nimbus hands to the code it runs, as Lambda hands out execution-role
@@ -63,21 +64,17 @@ public final class TemporaryCredentials: Sendable {
         return (entry.secretAccessKey, entry.accountId)
     }
 
-    /// `count` characters drawn uniformly from `alphabet` (ASCII, 32 or 64 letters here), eight per call to
-    /// the system generator rather than one `getrandom` per character: credentials are issued on every
-    /// sandbox start.
+    /// `count` characters drawn uniformly from `alphabet` (ASCII, 32 or 64 letters here). The bytes come
+    /// from the kernel in one call per 256 rather than one per character or per eight: credentials are
+    /// issued on every sandbox assignment.
     static func random(_ count: Int, alphabet: String) -> String {
         let letters = Array(alphabet.utf8)
         // Bytes at or above the largest multiple of the alphabet's size would bias the draw: skipped.
         let limit = UInt8(truncatingIfNeeded: 256 - 256 % letters.count)
-        var generator = SystemRandomNumberGenerator()
         var result: [UInt8] = []
         result.reserveCapacity(count)
         while result.count < count {
-            var word = generator.next()
-            for _ in 0..<8 where result.count < count {
-                let byte = UInt8(truncatingIfNeeded: word)
-                word >>= 8
+            for byte in RandomID.bytes(min(256, count - result.count + 8)) where result.count < count {
                 if limit == 0 || byte < limit { result.append(letters[Int(byte) % letters.count]) }
             }
         }

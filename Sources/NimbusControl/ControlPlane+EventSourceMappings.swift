@@ -61,7 +61,7 @@ extension ControlPlane {
             )
         }
         let mapping = EventSourceMappingRecord(
-            uuid: UUID().uuidString.lowercased(), accountId: caller.accountId, region: caller.region,
+            uuid: RandomID.uuid(), accountId: caller.accountId, region: caller.region,
             functionArn: functionArn, eventSourceArn: eventSourceArn, batchSize: size,
             maximumBatchingWindowInSeconds: window ?? 0, enabled: enabled, functionResponseTypes: responseTypes,
             filterCriteria: filter, scalingConfig: scaling, extra: extra, tags: tags, lastModified: now())

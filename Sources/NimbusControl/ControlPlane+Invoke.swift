@@ -64,6 +64,6 @@ extension ControlPlane {
 
     /// The extracted code directory of a version (content-addressed, read-only).
     public func taskDirectory(for version: VersionRecord) -> String {
-        code.taskDirectory(sha256Hex: version.code.sha256Hex).path
+        code.taskDirectory(sha256Hex: version.code.sha256Hex)
     }
 }

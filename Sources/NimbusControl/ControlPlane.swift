@@ -63,7 +63,7 @@ public struct ControlPlane: Sendable {
         self.urlBase = urlBase
     }
 
-    static func newRevisionId() -> String { UUID().uuidString.lowercased() }
+    static func newRevisionId() -> String { RandomID.uuid() }
 }
 
 extension FunctionKey {

@@ -34,7 +34,7 @@ public struct APIResponder: HTTPResponder {
     }
 
     public func respond(to request: Request, context: Context) async throws -> Response {
-        let requestId = UUID().uuidString.lowercased()
+        let requestId = RandomID.uuid()
         var logger = context.logger
         logger[metadataKey: "nimbus.request_id"] = .string(requestId)
         let started = ContinuousClock.now

@@ -1,4 +1,5 @@
 import Foundation
+import NimbusSandbox
 import Synchronization
 
 /// Per-function log files: `<directory>/<account>/<region>/<function>.log`, appended to after each
@@ -9,9 +10,14 @@ public final class FunctionLogs: Sendable {
     /// Open append-only descriptors by file path (bounded; the oldest is closed past `openLimit`).
     private let open = Mutex<(fds: [String: Int32], order: [String])>(([:], []))
     private let openLimit = 256
+    /// `directory` as a path, computed once (`URL.path` is not free and appends run on every invocation).
+    private let root: String
 
     /// Creates the store under `directory`.
-    public init(directory: URL) { self.directory = directory }
+    public init(directory: URL) {
+        self.directory = directory
+        self.root = directory.path
+    }
 
     deinit {
         open.withLock { state in for fd in state.fds.values { close(fd) } }
@@ -25,13 +31,11 @@ public final class FunctionLogs: Sendable {
 
     /// Appends one invocation's log (one `write` on an `O_APPEND` descriptor kept open).
     func append(_ bytes: [UInt8], account: String, region: String, function: String) {
-        let path = "\(directory.path)/\(account)/\(region)/\(function).log"
+        let path = "\(root)/\(account)/\(region)/\(function).log"
         open.withLock { state in
             var fd = state.fds[path] ?? -1
             if fd < 0 {
-                let url = URL(fileURLWithPath: path)
-                try? FileManager.default.createDirectory(
-                    at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+                _ = TaskTree.makeDirectories(String(path[..<path.lastIndex(of: "/")!]))
                 fd = Glibc.open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o644)
                 guard fd >= 0 else { return }
                 if state.order.count >= openLimit, let oldest = state.order.first {

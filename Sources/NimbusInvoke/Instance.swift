@@ -61,7 +61,7 @@ struct InstanceFactory: Sendable {
     func start(_ shape: InstanceShape, launch: RuntimeRegistry.Launch, uid: UInt32, ahead: Bool) async throws
         -> Instance
     {
-        let id = UUID().uuidString.lowercased()
+        let id = RandomID.uuid()
         let task = "\(directory)/\(id)"
         guard mkdir(task, 0o755) == 0 else { throw SandboxError(description: "mkdir \(task): errno \(errno)") }
         var spec = SandboxSpec(

@@ -61,7 +61,7 @@ extension Invoker {
         else {
             return "The memory budget of this Nimbus server cannot hold the provisioned execution environments."
         }
-        for id in evicting { await evictWarm(id) }
+        for id in evicting { evictWarm(id) }
         memoryInUse += memory
         let warm: Warm
         do {

@@ -21,7 +21,7 @@ enum SandboxEnvironment {
     ) -> [String: String] {
         let version = target.version
         let function = target.function
-        let stream = UUID().uuidString.lowercased().replacing("-", with: "")
+        let stream = RandomID.hex32()
         var env = common
         env.merge([
             "_HANDLER": version.handler ?? "",
@@ -64,6 +64,6 @@ enum SandboxEnvironment {
     ]
 
     static func today() -> String {
-        String(Timestamps.iso(Date()).prefix(10)).replacing("-", with: "/")
+        String(Timestamps.iso(Date()).prefix(10).map { $0 == "-" ? "/" : $0 })
     }
 }

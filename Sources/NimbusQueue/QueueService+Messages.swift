@@ -209,7 +209,7 @@ extension QueueService {
         let delay = message.delaySeconds ?? QueueAttributes.integer("DelaySeconds", in: record.attributes)
         let clock = now()
         let stored = StoredMessage(
-            messageId: UUID().uuidString.lowercased(), body: message.body,
+            messageId: RandomID.uuid(), body: message.body,
             attributes: MessageAttributes.document(message.attributes), traceHeader: message.traceHeader,
             md5OfBody: MessageBody.md5(Array(message.body.utf8)), md5OfAttributes: MessageAttributes.md5(message.attributes),
             senderId: caller.senderId, sentAt: clock, visibleAt: clock + Int64(delay) * 1000,

@@ -1,4 +1,5 @@
 import Foundation
+import NimbusModel
 import NimbusStore
 import Synchronization
 
@@ -28,7 +29,7 @@ extension QueueService {
                 String(maxPerSecond), for: "MaxNumberOfMessagesPerSecond", reason: "Must be between 1 and 500.")
         }
         let counts = try await store.counts(queueId: source.id, now: now())
-        let handle = Data("\(UUID().uuidString.lowercased())|\(sourceArn)".utf8).base64EncodedString()
+        let handle = Data("\(RandomID.uuid())|\(sourceArn)".utf8).base64EncodedString()
         let task = MessageMoveTask(
             handle: handle, status: "RUNNING", sourceArn: sourceArn, destinationArn: destinationArn,
             maxPerSecond: maxPerSecond, moved: 0, toMove: counts.visible + counts.inFlight + counts.delayed,

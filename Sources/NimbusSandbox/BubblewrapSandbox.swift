@@ -68,15 +68,28 @@ public final class BubblewrapSandbox: Sendable {
     public func onExit(_ handler: @escaping @Sendable () -> Void) { processes.onExit(handler) }
 
     /// Kills everything in the sandbox (killing pid 1 ends its pid namespace), reaps, removes the cgroups
-    /// and closes the listener. Returns whether the cgroups could be removed.
+    /// and closes the listener. Returns whether the cgroups could be removed. The waits for dying processes
+    /// (milliseconds, polled) run on a dispatch queue, never on a Swift concurrency thread: there are only
+    /// as many of those as cores, and requests run on them.
     @discardableResult
     public func stop() async -> Bool {
-        processes.kill()
+        await Self.offPool { self.processes.kill() }
         let fd = takeConfigFD()
         if fd >= 0 { close(fd) }
         output.close()
         await server.close()
         await relay?.close()
-        return cgroup.remove()
+        return await Self.offPool { self.cgroup.remove() }
+    }
+
+    /// Sends SIGKILL to the sandbox's processes at once, without waiting; `stop()` still has to follow
+    /// (reaping, cgroups, listener). An evicted sandbox releases its memory this way before its
+    /// successor starts, while the rest of its teardown leaves the request path.
+    public func signalKill() { processes.signalKill() }
+
+    private static func offPool<T: Sendable>(_ work: @escaping @Sendable () -> T) async -> T {
+        await withCheckedContinuation { continuation in
+            DispatchQueue.global().async { continuation.resume(returning: work()) }
+        }
     }
 }

@@ -20,14 +20,16 @@ public final class SandboxOutput: Sendable {
         source.resume()
     }
 
+    /// Reads what the pipe holds (twice per invocation, mostly finding nothing: the chunk is not zeroed).
     private func drain() {
-        var chunk = [UInt8](repeating: 0, count: 16_384)
-        while true {
-            let n = read(fd, &chunk, chunk.count)
-            guard n > 0 else { return }
-            buffer.withLock { buffer in
-                buffer.append(contentsOf: chunk[0..<n])
-                if buffer.count > limit { buffer.removeFirst(buffer.count - limit) }
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 16_384) { chunk in
+            while true {
+                let n = read(fd, chunk.baseAddress, chunk.count)
+                guard n > 0 else { return }
+                buffer.withLock { buffer in
+                    buffer.append(contentsOf: chunk[0..<n])
+                    if buffer.count > limit { buffer.removeFirst(buffer.count - limit) }
+                }
             }
         }
     }

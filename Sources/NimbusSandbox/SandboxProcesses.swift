@@ -49,6 +49,13 @@ final class SandboxProcesses: Sendable {
         }
     }
 
+    /// SIGKILLs pid 1 and the launcher without waiting for them (`kill()` reaps them later): their memory
+    /// is freed as soon as they die, whoever reaps them.
+    func signalKill() {
+        let fds = state.withLock { [$0.initPidfd, $0.launcher] }
+        for fd in fds where fd >= 0 { _ = nimbus_pidfd_signal(fd, SIGKILL) }
+    }
+
     /// SIGKILLs pid 1 (ending the pid namespace) and the launcher, reaps both, closes the pidfds.
     func kill() {
         let (launcher, initPidfd, watcher) = state.withLock { state -> (Int32, Int32, (any DispatchSourceRead)?) in

@@ -39,6 +39,16 @@ public enum TaskTree {
         return count
     }
 
+    /// `mkdir -p path` with plain system calls: one `mkdir` when the parent exists (Foundation's
+    /// `createDirectory` stats every component first). Returns 0, or the `errno` of the call that failed.
+    public static func makeDirectories(_ path: String, mode: mode_t = 0o755) -> Int32 {
+        if mkdir(path, mode) == 0 || errno == EEXIST { return 0 }
+        guard errno == ENOENT, let slash = path.lastIndex(of: "/"), slash != path.startIndex else { return errno }
+        let parent = makeDirectories(String(path[..<slash]), mode: mode)
+        guard parent == 0 else { return parent }
+        return mkdir(path, mode) == 0 || errno == EEXIST ? 0 : errno
+    }
+
     /// Removes a directory tree (a torn-down sandbox's task directory); missing is fine.
     public static func remove(_ path: String) {
         try? FileManager.default.removeItem(atPath: path)

@@ -91,7 +91,7 @@ extension SQLiteStore {
                     VALUES (?, ?, ?, ?, ?, ?, ?)
                     """,
                     [
-                        UUID().uuidString.lowercased(), accountId, region, functionName, qualifier,
+                        RandomID.uuid(), accountId, region, functionName, qualifier,
                         Data((row["body"] as String).utf8), now,
                     ])
                 try db.run("DELETE FROM sqs_message WHERE seq = ?", [row["seq"] as Int64])

@@ -28,7 +28,7 @@ import Testing
         let sandbox = try Sandbox()
         let store = sandbox.store()
         let artifact = try store.store(infoZipFixture)
-        let task = store.taskDirectory(sha256Hex: artifact.sha256Hex).path
+        let task = store.taskDirectory(sha256Hex: artifact.sha256Hex)
         #expect(task == sandbox.url.path + "/" + Self.fixtureHex + "/task")
         #expect(try String(contentsOfFile: task + "/bootstrap", encoding: .utf8) == "#!/bin/sh\necho hi\n")
         #expect(try String(contentsOfFile: task + "/hello.py", encoding: .utf8) == "print('hi')\n")
@@ -92,7 +92,7 @@ import Testing
         let sandbox = try Sandbox()
         let store = sandbox.store()
         #expect(!store.contains(sha256Hex: "../../etc"))
-        #expect(store.taskDirectory(sha256Hex: "../../etc").path.hasSuffix("/.invalid/task"))
+        #expect(store.taskDirectory(sha256Hex: "../../etc").hasSuffix("/.invalid/task"))
         do {
             _ = try store.zipData(sha256Hex: "../x")
             Issue.record("expected notFound")
@@ -112,7 +112,7 @@ import Testing
         ])
         let artifact = try store.store(zip)
         #expect(artifact.entryCount == 5 && artifact.unzippedSize == 5_000)
-        let task = store.taskDirectory(sha256Hex: artifact.sha256Hex).path
+        let task = store.taskDirectory(sha256Hex: artifact.sha256Hex)
         #expect(FileManager.default.contents(atPath: task + "/src/main.bin") == Data(text))
         #expect(try permissions(task + "/src/main.bin") == 0o555)
         #expect(FileManager.default.contents(atPath: task + "/src/empty") == Data())
@@ -125,7 +125,7 @@ import Testing
         var legacy = TestEntry.file("x", "cp437")
         legacy.name = [0x63, 0x61, 0x66, 0x82]   // "café" in code page 437, no UTF-8 flag
         let artifact = try sandbox.store().store(makeZip([entry, legacy], zip64EndRecord: true))
-        let task = sandbox.store().taskDirectory(sha256Hex: artifact.sha256Hex).path
+        let task = sandbox.store().taskDirectory(sha256Hex: artifact.sha256Hex)
         #expect(FileManager.default.contents(atPath: task + "/a.txt") == Data("zip64".utf8))
         #expect(FileManager.default.contents(atPath: task + "/caf\u{E9}") == Data("cp437".utf8))
     }

@@ -87,7 +87,7 @@ import Testing
             .raw("packed", payload: Deflate.fixedHuffman(Array("lib/v1".utf8)), method: 8, mode: 0o120777,
                  inflated: Array("lib/v1".utf8)),
         ]))
-        let task = store.taskDirectory(sha256Hex: artifact.sha256Hex).path
+        let task = store.taskDirectory(sha256Hex: artifact.sha256Hex)
         #expect(try String(contentsOfFile: task + "/index.js", encoding: .utf8) == "v1")
         #expect(try FileManager.default.destinationOfSymbolicLink(atPath: task + "/dangling") == "missing/inside")
         #expect(try FileManager.default.destinationOfSymbolicLink(atPath: task + "/packed") == "lib/v1")
