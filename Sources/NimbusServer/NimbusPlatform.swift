@@ -1,5 +1,4 @@
 import Foundation
-import Hummingbird
 import Logging
 import NIOCore
 import NimbusAsync
@@ -127,16 +126,13 @@ public struct NimbusPlatform: Sendable {
             control: control, authenticator: authenticator, codeSigner: signer, invoker: invoker,
             submitEvent: submitEvent, queues: queues)
         let host = configuration.host
-        let app = Application(
-            responder: responder,
-            configuration: .init(address: .hostname(host, port: configuration.port), serverName: "nimbus"),
-            onServerRunning: { channel in
-                let port = channel.localAddress?.port ?? 0
+        let app = APIServer(
+            responder: responder, host: host, port: configuration.port, logger: logger,
+            onRunning: { port in
                 base.withLock { $0 = "http://\(host):\(port)" }
                 apiPort.withLock { $0 = port }
                 await onRunning(port)
-            },
-            logger: logger)
+            })
         let group = ServiceGroup(
             configuration: .init(
                 services: services + [.init(service: app)], gracefulShutdownSignals: [.sigterm, .sigint],
