@@ -167,7 +167,6 @@ let package = Package(
                 "NimbusInvoke",
                 "NimbusQueue",
                 "NimbusSandbox",
-                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -69,19 +69,24 @@ public final class AsyncEventRunner: Service, Sendable {
                     let free = maxInFlight - inFlight.withLock { $0 }
                     let now = Date().timeIntervalSince1970
                     let limit = min(32, free)
-                    let events = free > 0 ? try await store.claimEvents(limit: limit, now: now) : []
-                    for event in events {
+                    let claim =
+                        free > 0 ? try await store.claimEvents(limit: limit, now: now) : EventClaim(events: [], nextDue: nil)
+                    for event in claim.events {
                         inFlight.withLock { $0 += 1 }
                         group.addTask { [self] in
                             await handle(event)
-                            inFlight.withLock { $0 -= 1 }
-                            doorbell.ring()
+                            // Only a runner that stopped claiming for want of room waits for this one to end.
+                            let wasFull = inFlight.withLock { count in
+                                defer { count -= 1 }
+                                return count >= maxInFlight
+                            }
+                            if wasFull { doorbell.ring() }
                         }
                     }
                     // Fewer than asked for: nothing else is due now, so wait instead of asking again.
-                    if events.count < limit || free == limit {
-                        // A new event or a finished one rings at once; otherwise wake when the next is due.
-                        let due = try await store.nextEventDue().map { $0 - Date().timeIntervalSince1970 } ?? 1
+                    if claim.events.count < limit || free == limit {
+                        // A new event or room freed rings at once; otherwise wake when the next is due.
+                        let due = claim.nextDue.map { $0 - Date().timeIntervalSince1970 } ?? 1
                         await doorbell.wait(timeout: .milliseconds(Int64(max(1, min(1_000, due * 1_000)))))
                     }
                 }

@@ -126,7 +126,7 @@ enum Routes {
     /// Finds the operation for a method and raw (percent-encoded) path.
     static func match(method: String, rawPath: String) -> (Operation, [String])? {
         var segments = rawPath.split(separator: "/", omittingEmptySubsequences: false).dropFirst().map { segment in
-            segment.contains("%") ? (String(segment).removingPercentEncoding ?? String(segment)) : String(segment)
+            segment.utf8.contains(UInt8(ascii: "%")) ? (String(segment).removingPercentEncoding ?? String(segment)) : String(segment)
         }
         if segments.last == "", segments.count > 1 { segments.removeLast() }
         for route in all {

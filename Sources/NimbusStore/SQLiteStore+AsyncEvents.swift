@@ -26,7 +26,7 @@ extension SQLiteStore: AsyncEventStore {
     }
 
     /// One `UPDATE … RETURNING` in autocommit mode: the claim and the read are a single atomic statement.
-    public func claimEvents(limit: Int, now: Double) async throws -> [AsyncEvent] {
+    public func claimEvents(limit: Int, now: Double) async throws -> EventClaim {
         try await writer.writeWithoutTransaction { db in
             let rows = try db.rows(
                 """
@@ -34,7 +34,7 @@ extension SQLiteStore: AsyncEventStore {
                 WHERE seq IN (SELECT seq FROM async_event WHERE claimed = 0 AND not_before <= ? ORDER BY seq LIMIT ?)
                 RETURNING *
                 """, [now, limit])
-            return rows.sorted { ($0["seq"] as Int64) < ($1["seq"] as Int64) }.map { row in
+            let events = rows.sorted { ($0["seq"] as Int64) < ($1["seq"] as Int64) }.map { row in
                 AsyncEvent(
                     requestId: row["request_id"], accountId: row["account_id"], region: row["region"],
                     functionName: row["function_name"], qualifier: row["qualifier"],
@@ -42,13 +42,16 @@ extension SQLiteStore: AsyncEventStore {
                     failedAttempts: row["failed_attempts"], deferredAttempts: row["deferred_attempts"],
                     notBefore: row["not_before"])
             }
+            return EventClaim(events: events, nextDue: events.count < limit ? try Self.nextEventDue(db) : nil)
         }
     }
 
     public func nextEventDue() async throws -> Double? {
-        try await writer.read { db in
-            try Double.fetchOne(db.cachedStatement(sql: "SELECT MIN(not_before) FROM async_event WHERE claimed = 0"))
-        }
+        try await writer.read { db in try Self.nextEventDue(db) }
+    }
+
+    private static func nextEventDue(_ db: Database) throws -> Double? {
+        try Double.fetchOne(db.cachedStatement(sql: "SELECT MIN(not_before) FROM async_event WHERE claimed = 0"))
     }
 
     public func completeEvent(requestId: String) async throws {

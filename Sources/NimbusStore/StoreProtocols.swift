@@ -132,12 +132,28 @@ public struct AsyncEvent: Sendable, Equatable {
     }
 }
 
+/// What one claim took, and when the next unclaimed event falls due (nil: none left, or not asked because
+/// `limit` events were due).
+public struct EventClaim: Sendable {
+    /// The claimed events, oldest first.
+    public var events: [AsyncEvent]
+    /// The earliest `notBefore` of the unclaimed events left.
+    public var nextDue: Double?
+
+    /// Creates a claim.
+    public init(events: [AsyncEvent], nextDue: Double?) {
+        self.events = events
+        self.nextDue = nextDue
+    }
+}
+
 /// Durable storage of accepted `Event` invocations: stored before the 202, removed once handled.
 public protocol AsyncEventStore: Sendable {
     /// Stores an event durably (its `createdAt` is set to now when 0).
     func enqueue(_ event: AsyncEvent) async throws
-    /// Claims up to `limit` unclaimed events due at `now`, oldest first.
-    func claimEvents(limit: Int, now: Double) async throws -> [AsyncEvent]
+    /// Claims up to `limit` unclaimed events due at `now`, oldest first. When fewer than `limit` were due,
+    /// the claim also says when the next unclaimed event falls due (asked in the same visit to the store).
+    func claimEvents(limit: Int, now: Double) async throws -> EventClaim
     /// The earliest time an unclaimed event falls due, if any.
     func nextEventDue() async throws -> Double?
     /// Removes an event that was handled.

@@ -18,12 +18,14 @@ import Testing
         for id in ["a", "b", "c"] { try await store.enqueue(Self.event(id)) }
         try await store.enqueue(Self.event("later", notBefore: 5_000))
 
-        let first = try await store.claimEvents(limit: 2, now: 2_000)
+        let first = try await store.claimEvents(limit: 2, now: 2_000).events
         #expect(first.map(\.requestId) == ["a", "b"])
         #expect(first[0].payload == Array(#"{"id":"a"}"#.utf8))
         let second = try await store.claimEvents(limit: 10, now: 2_000)
-        #expect(second.map(\.requestId) == ["c"])
-        #expect(try await store.claimEvents(limit: 10, now: 2_000).isEmpty)
+        #expect(second.events.map(\.requestId) == ["c"])
+        #expect(second.nextDue == 5_000)  // fewer than asked for: the claim says when the next one is due
+        let none = try await store.claimEvents(limit: 10, now: 2_000)
+        #expect(none.events.isEmpty && none.nextDue == 5_000)
         #expect(try await store.nextEventDue() == 5_000)
 
         var retry = first[1]
@@ -33,10 +35,13 @@ import Testing
         try await store.completeEvent(requestId: "a")
         #expect(try await store.nextEventDue() == 3_000)
         let due = try await store.claimEvents(limit: 10, now: 6_000)
-        #expect(due.map(\.requestId) == ["b", "later"])
-        #expect(due[0].failedAttempts == 1)
+        #expect(due.events.map(\.requestId) == ["b", "later"])
+        #expect(due.events[0].failedAttempts == 1)
+        #expect(due.nextDue == nil)  // nothing unclaimed is left
 
         try await store.releaseClaims()
-        #expect(try await store.claimEvents(limit: 10, now: 6_000).map(\.requestId) == ["b", "c", "later"])
+        let all = try await store.claimEvents(limit: 3, now: 6_000)
+        #expect(all.events.map(\.requestId) == ["b", "c", "later"])
+        #expect(all.nextDue == nil)  // as many as asked for: the next due time is not looked up
     }
 }
