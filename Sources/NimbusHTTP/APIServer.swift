@@ -83,9 +83,13 @@ final class APIChannelHandler: ChannelInboundHandler, @unchecked Sendable {
     typealias InboundIn = HTTPRequestPart
     typealias OutboundOut = HTTPResponsePart
 
-    /// The largest body any operation accepts (CreateFunction's); one byte more is kept so that the
-    /// responder's own per-operation limit still sees it is too large.
-    static let bodyCap = Operation.largestBodyLimit + 1
+    /// How much of a request's body is kept: its operation's limit (SQS's for requests that match no
+    /// Lambda route) and one byte more, so that the responder still sees that a longer body is too large.
+    /// Nothing past that is held in memory, before or after authentication.
+    static func bodyCap(method: String, path: String) -> Int {
+        let rawPath = path.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? path
+        return (Routes.match(method: method, rawPath: rawPath)?.0.bodyLimit ?? SQSResponder.bodyLimit) + 1
+    }
 
     let responder: APIResponder
     let logger: Logger
@@ -93,6 +97,7 @@ final class APIChannelHandler: ChannelInboundHandler, @unchecked Sendable {
     // Touched on the channel's event loop only.
     private var head: HTTPRequest?
     private var body: ByteBuffer?
+    private var cap = 0
 
     init(responder: APIResponder, logger: Logger, inFlight: InFlight) {
         self.responder = responder
@@ -105,13 +110,12 @@ final class APIChannelHandler: ChannelInboundHandler, @unchecked Sendable {
         case .head(let head):
             self.head = head
             body = nil
+            cap = Self.bodyCap(method: head.method.rawValue, path: head.path ?? "/")
         case .body(var chunk):
-            if body == nil {
-                body = chunk
-            } else if body!.readableBytes < Self.bodyCap {
-                chunk.moveWriterIndex(to: chunk.readerIndex + min(chunk.readableBytes, Self.bodyCap - body!.readableBytes))
-                body!.writeBuffer(&chunk)
-            }
+            let kept = body?.readableBytes ?? 0
+            guard kept < cap else { return }
+            chunk.moveWriterIndex(to: chunk.readerIndex + min(chunk.readableBytes, cap - kept))
+            if body == nil { body = chunk } else { body!.writeBuffer(&chunk) }
         case .end:
             guard let head else { return }
             self.head = nil

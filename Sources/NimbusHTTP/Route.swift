@@ -34,14 +34,11 @@ public enum Operation: String, Sendable, CaseIterable {
     /// The largest request body the operation takes.
     var bodyLimit: Int {
         switch self {
-        case .createFunction, .updateFunctionCode: return Self.largestBodyLimit
+        case .createFunction, .updateFunctionCode: return 70_167_211
         case .invoke: return 6_291_456
         default: return 1_048_576
         }
     }
-
-    /// The largest body any operation takes (a 50 MB zip, base64 in JSON).
-    static let largestBodyLimit = 70_167_211
 }
 
 /// One row of the route table: method and path template (`{Name}` segments are parameters).

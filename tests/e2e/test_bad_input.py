@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import http.client
 import json
 from concurrent.futures import ThreadPoolExecutor
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -234,6 +236,29 @@ def test_oversize_update_body(world):
         "PUT", fn_path(world.probe, "/code"), b'{"ZipFile":"' + blob + b'"}', headers={"Content-Type": "application/json"}
     )
     assert status == 413, (status, data[:300])
+
+
+def test_oversize_chunked_body_on_a_small_route(world):
+    """Without a Content-Length the server keeps the body only up to one byte past the operation's own
+    limit (1 MB for UpdateFunctionConfiguration), then answers 413 and changes nothing."""
+    before = world.client.get_function_configuration(FunctionName=world.probe)["Description"]
+    blob = b'{"Description":"' + b"A" * (2 * 1024 * 1024) + b'"}'
+    url, body, headers = world.raw.prepare(
+        "PUT", fn_path(world.probe, "/configuration"), blob, headers={"Content-Type": "application/json"}
+    )
+    parts = urlsplit(url)
+    conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=60)
+    try:
+        headers = {k: v for k, v in headers.items() if k.lower() != "content-length"}
+        chunks = iter([body[i : i + 65536] for i in range(0, len(body), 65536)])
+        conn.request("PUT", parts.path, body=chunks, headers=headers, encode_chunked=True)
+        resp = conn.getresponse()
+        data = resp.read()
+    finally:
+        conn.close()
+    assert resp.status == 413, (resp.status, data[:300])
+    assert resp.getheader("x-amzn-ErrorType", "").split(":")[0] == "RequestEntityTooLargeException"
+    assert world.client.get_function_configuration(FunctionName=world.probe)["Description"] == before
 
 
 # --------------------------------------------------------------------------------------------
