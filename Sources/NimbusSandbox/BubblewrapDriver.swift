@@ -158,17 +158,15 @@ public struct BubblewrapDriver: Sendable {
 
     /// Reads bwrap's `{"child-pid": N}` from the info pipe (blocking, off the cooperative pool).
     static func readChildPid(_ fd: Int32) async -> pid_t? {
-        await withCheckedContinuation { continuation in
-            DispatchQueue.global().async {
-                var text = ""
-                var buffer = [UInt8](repeating: 0, count: 512)
-                while !text.contains("}") {
-                    let n = read(fd, &buffer, buffer.count)
-                    if n <= 0 { break }
-                    text += String(decoding: buffer[0..<n], as: UTF8.self)
-                }
-                continuation.resume(returning: parseChildPid(text))
+        await offPool {
+            var text = ""
+            var buffer = [UInt8](repeating: 0, count: 512)
+            while !text.contains("}") {
+                let n = read(fd, &buffer, buffer.count)
+                if n <= 0 { break }
+                text += String(decoding: buffer[0..<n], as: UTF8.self)
             }
+            return parseChildPid(text)
         }
     }
 

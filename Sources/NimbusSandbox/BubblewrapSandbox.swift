@@ -69,27 +69,20 @@ public final class BubblewrapSandbox: Sendable {
 
     /// Kills everything in the sandbox (killing pid 1 ends its pid namespace), reaps, removes the cgroups
     /// and closes the listener. Returns whether the cgroups could be removed. The waits for dying processes
-    /// (milliseconds, polled) run on a dispatch queue, never on a Swift concurrency thread: there are only
-    /// as many of those as cores, and requests run on them.
+    /// (milliseconds, polled) run `offPool`.
     @discardableResult
     public func stop() async -> Bool {
-        await Self.offPool { self.processes.kill() }
+        await offPool { self.processes.kill() }
         let fd = takeConfigFD()
         if fd >= 0 { close(fd) }
         output.close()
         await server.close()
         await relay?.close()
-        return await Self.offPool { self.cgroup.remove() }
+        return await offPool { self.cgroup.remove() }
     }
 
     /// Sends SIGKILL to the sandbox's processes at once, without waiting; `stop()` still has to follow
     /// (reaping, cgroups, listener). An evicted sandbox releases its memory this way before its
     /// successor starts, while the rest of its teardown leaves the request path.
     public func signalKill() { processes.signalKill() }
-
-    private static func offPool<T: Sendable>(_ work: @escaping @Sendable () -> T) async -> T {
-        await withCheckedContinuation { continuation in
-            DispatchQueue.global().async { continuation.resume(returning: work()) }
-        }
-    }
 }

@@ -231,7 +231,7 @@ public struct CgroupV1: Sendable {
 
 /// A cgroup directory or control file that could not be created or written.
 public struct CgroupError: Error, CustomStringConvertible {
-    /// The control file.
+    /// The directory or control file.
     public let path: String
     /// The `errno` of the failed call.
     public let errno: Int32
