@@ -199,7 +199,10 @@ let package = Package(
             name: "NimbusQueueTests", dependencies: ["NimbusQueue", "NimbusStore"], swiftSettings: swiftSettings),
         .testTarget(name: "NimbusPoolTests", dependencies: ["NimbusPool"], swiftSettings: swiftSettings),
         .testTarget(name: "NimbusInvokeTests", dependencies: ["NimbusInvoke"], swiftSettings: swiftSettings),
-        .testTarget(name: "NimbusStoreTests", dependencies: ["NimbusStore", "NimbusModel"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "NimbusStoreTests",
+            dependencies: ["NimbusStore", "NimbusModel", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: swiftSettings),
         .testTarget(name: "NimbusCodeTests", dependencies: ["NimbusCode", "NimbusModel"], swiftSettings: swiftSettings),
         .testTarget(
             name: "NimbusAuthTests", dependencies: ["NimbusAuth", "NimbusModel"], exclude: ["Fixtures"],

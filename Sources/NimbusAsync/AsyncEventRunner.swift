@@ -6,7 +6,6 @@ import NimbusModel
 import NimbusQueue
 import NimbusStore
 import ServiceLifecycle
-import Synchronization
 
 /// Runs accepted `Event` invocations with Lambda's error handling: each was stored durably before its
 /// 202, is claimed when due, run on the pool, retried or deferred per `AsyncRetryPolicy`, and removed
@@ -18,11 +17,12 @@ public final class AsyncEventRunner: Service, Sendable {
     let invoker: any InvocationHandler
     let delivery: AsyncDelivery
     let policy: AsyncRetryPolicy
-    let doorbell: Doorbell
-    let inFlight = Mutex(0)
+    let intake: EventIntake
     let logger: Logger
     /// Events run at the same time, at most.
-    let maxInFlight = 64
+    static let maxInFlight = 64
+    /// How many events one claim asks the store for, at most.
+    static let claimBatch = 32
     /// How long an event waits for a busy sandbox of its function before another one is started: a burst
     /// of short events is drained by the warm sandboxes, a backlog that outlasts this scales out.
     let sandboxPatience: Duration
@@ -31,7 +31,7 @@ public final class AsyncEventRunner: Service, Sendable {
 
     init(
         store: any AsyncEventStore, control: ControlPlane, invoker: any InvocationHandler, delivery: AsyncDelivery,
-        policy: AsyncRetryPolicy, doorbell: Doorbell, sandboxPatience: Duration, logger: Logger
+        policy: AsyncRetryPolicy, intake: EventIntake, sandboxPatience: Duration, logger: Logger
     ) {
         self.sandboxPatience = sandboxPatience
         self.store = store
@@ -39,7 +39,7 @@ public final class AsyncEventRunner: Service, Sendable {
         self.invoker = invoker
         self.delivery = delivery
         self.policy = policy
-        self.doorbell = doorbell
+        self.intake = intake
         self.logger = logger
     }
 
@@ -49,46 +49,48 @@ public final class AsyncEventRunner: Service, Sendable {
         sendToQueue: @escaping @Sendable (String, OutgoingMessage, String) async throws -> Void,
         sandboxPatience: Duration = defaultSandboxPatience, logger: Logger
     ) -> (AsyncEventRunner, submit: @Sendable (AsyncEvent) async throws -> Void) {
-        let doorbell = Doorbell()
-        let submit: @Sendable (AsyncEvent) async throws -> Void = { event in
-            try await store.enqueue(event)
-            doorbell.ring()
-        }
+        let intake = EventIntake(store: store, capacity: maxInFlight)
         let runner = AsyncEventRunner(
             store: store, control: control, invoker: invoker,
-            delivery: AsyncDelivery(sendToQueue: sendToQueue, submitEvent: submit), policy: policy, doorbell: doorbell,
-            sandboxPatience: sandboxPatience, logger: logger)
-        return (runner, submit)
+            delivery: AsyncDelivery(sendToQueue: sendToQueue, submitEvent: intake.submit), policy: policy,
+            intake: intake, sandboxPatience: sandboxPatience, logger: logger)
+        return (runner, intake.submit)
     }
 
+    /// Starts the events handed over by the intake, and claims from the store the ones stored unclaimed
+    /// (accepted while full, rescheduled, left by a killed process) when they fall due.
     public func run() async throws {
         try await store.releaseClaims()
         try await cancelWhenGracefulShutdown { [self] in
             try await withThrowingDiscardingTaskGroup { group in
+                let start = { (event: AsyncEvent) in
+                    group.addTask { [self] in
+                        await handle(event)
+                        intake.finished()
+                    }
+                }
+                // When the store must be asked at the latest: the next due time it gave, or a periodic look
+                // for rows written by others (`nimbus async redrive`).
+                var nextClaim = 0.0
                 while !Task.isCancelled {
-                    let free = maxInFlight - inFlight.withLock { $0 }
+                    let (handed, storeChanged) = intake.take()
+                    handed.forEach(start)
                     let now = Date().timeIntervalSince1970
-                    let limit = min(32, free)
-                    let claim =
-                        free > 0 ? try await store.claimEvents(limit: limit, now: now) : EventClaim(events: [], nextDue: nil)
-                    for event in claim.events {
-                        inFlight.withLock { $0 += 1 }
-                        group.addTask { [self] in
-                            await handle(event)
-                            // Only a runner that stopped claiming for want of room waits for this one to end.
-                            let wasFull = inFlight.withLock { count in
-                                defer { count -= 1 }
-                                return count >= maxInFlight
-                            }
-                            if wasFull { doorbell.ring() }
+                    if storeChanged || now >= nextClaim {
+                        let room = intake.reserve(upTo: Self.claimBatch)
+                        // No room: a finishing event marks the store changed and rings.
+                        nextClaim = now + 1
+                        if room > 0 {
+                            let claim = try await store.claimEvents(limit: room, now: now)
+                            intake.release(room - claim.events.count)
+                            claim.events.forEach(start)
+                            // As many as asked for: more may be due, so ask again at once.
+                            if claim.events.count == room { nextClaim = now; continue }
+                            if let due = claim.nextDue { nextClaim = min(nextClaim, due) }
                         }
                     }
-                    // Fewer than asked for: nothing else is due now, so wait instead of asking again.
-                    if claim.events.count < limit || free == limit {
-                        // A new event or room freed rings at once; otherwise wake when the next is due.
-                        let due = claim.nextDue.map { $0 - Date().timeIntervalSince1970 } ?? 1
-                        await doorbell.wait(timeout: .milliseconds(Int64(max(1, min(1_000, due * 1_000)))))
-                    }
+                    let wait = max(0.001, nextClaim - Date().timeIntervalSince1970)
+                    await intake.doorbell.wait(timeout: .milliseconds(Int64(wait * 1_000)))
                 }
             }
         }
@@ -104,7 +106,7 @@ public final class AsyncEventRunner: Service, Sendable {
                 caller: Caller(accountId: event.accountId, region: event.region))
         } catch let error as LambdaError where error.status == 404 {
             logger.warning("event dropped: its function is gone", metadata: metadata)
-            try? await store.completeEvent(requestId: event.requestId)
+            try? await store.completeEvent(event)
             return
         } catch {
             await reschedule(event, policy.afterAttempt(event, .deferred, AsyncSettings(), now: now), nil, nil, metadata)
@@ -141,7 +143,7 @@ public final class AsyncEventRunner: Service, Sendable {
                 return
             case .retry(let next):
                 try await store.rescheduleEvent(next)
-                doorbell.ring()
+                intake.storeChanged()
                 return
             case .succeeded:
                 if let destination = settings?.onSuccess, let (result, target) = ran {
@@ -162,7 +164,7 @@ public final class AsyncEventRunner: Service, Sendable {
                     await deliver(event, condition: condition, ran?.0, ran?.1, to: destination, metadata)
                 }
             }
-            try await store.completeEvent(requestId: event.requestId)
+            try await store.completeEvent(event)
         } catch {
             // The store failed: the claim stays and is released at the next start, so the event runs again.
             logger.error("event outcome not stored", metadata: metadata.merging(["error": "\(error)"]) { a, _ in a })

@@ -3,25 +3,30 @@ import GRDB
 import NimbusModel
 
 extension SQLiteStore: AsyncEventStore {
-    public func enqueue(_ event: AsyncEvent) async throws {
-        try enqueueNow(event)
+    @discardableResult
+    public func enqueue(_ event: AsyncEvent, claimed: Bool) async throws -> AsyncEvent {
+        var stored = event
+        if stored.createdAt == 0 { stored.createdAt = Date().timeIntervalSince1970 }
+        stored.seq = try insert(stored, claimed: claimed)
+        return stored
     }
 
-    /// The insert, on the calling thread: a short write without the hop to GRDB's writer queue, and
-    /// one statement in SQLite's autocommit mode (atomic on its own) instead of BEGIN, INSERT, COMMIT.
-    private func enqueueNow(_ event: AsyncEvent) throws {
+    /// The insert, on the calling thread: a short write without the hop to GRDB's writer queue, and one
+    /// statement in SQLite's autocommit mode (atomic on its own) instead of BEGIN, INSERT, COMMIT.
+    private func insert(_ event: AsyncEvent, claimed: Bool) throws -> Int64 {
         try writer.writeWithoutTransaction { db in
             try db.run(
                 """
                 INSERT INTO async_event (request_id, account_id, region, function_name, qualifier, payload, created_at,
-                    failed_attempts, deferred_attempts, not_before)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    failed_attempts, deferred_attempts, not_before, claimed)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """,
                 [
                     event.requestId, event.accountId, event.region, event.functionName, event.qualifier,
-                    Data(event.payload), event.createdAt == 0 ? Date().timeIntervalSince1970 : event.createdAt,
-                    event.failedAttempts, event.deferredAttempts, event.notBefore,
+                    Data(event.payload), event.createdAt, event.failedAttempts, event.deferredAttempts,
+                    event.notBefore, claimed ? 1 : 0,
                 ])
+            return db.lastInsertedRowID
         }
     }
 
@@ -40,7 +45,7 @@ extension SQLiteStore: AsyncEventStore {
                     functionName: row["function_name"], qualifier: row["qualifier"],
                     payload: [UInt8](row["payload"] as Data), createdAt: row["created_at"],
                     failedAttempts: row["failed_attempts"], deferredAttempts: row["deferred_attempts"],
-                    notBefore: row["not_before"])
+                    notBefore: row["not_before"], seq: row["seq"])
             }
             return EventClaim(events: events, nextDue: events.count < limit ? try Self.nextEventDue(db) : nil)
         }
@@ -54,20 +59,19 @@ extension SQLiteStore: AsyncEventStore {
         try Double.fetchOne(db.cachedStatement(sql: "SELECT MIN(not_before) FROM async_event WHERE claimed = 0"))
     }
 
-    public func completeEvent(requestId: String) async throws {
-        try await writer.writeWithoutTransaction { db in
-            try db.run("DELETE FROM async_event WHERE request_id = ?", [requestId])
-        }
+    public func completeEvent(_ event: AsyncEvent) async throws {
+        try run("DELETE FROM async_event WHERE seq = ?", [event.seq])
+    }
+
+    /// One short statement on the calling thread, in autocommit mode (see `insert`).
+    private func run(_ sql: String, _ arguments: StatementArguments) throws {
+        try writer.writeWithoutTransaction { db in try db.run(sql, arguments) }
     }
 
     public func rescheduleEvent(_ event: AsyncEvent) async throws {
-        try await writer.writeWithoutTransaction { db in
-            try db.run(
-                """
-                UPDATE async_event SET claimed = 0, failed_attempts = ?, deferred_attempts = ?, not_before = ?
-                WHERE request_id = ?
-                """, [event.failedAttempts, event.deferredAttempts, event.notBefore, event.requestId])
-        }
+        try run(
+            "UPDATE async_event SET claimed = 0, failed_attempts = ?, deferred_attempts = ?, not_before = ? WHERE seq = ?",
+            [event.failedAttempts, event.deferredAttempts, event.notBefore, event.seq])
     }
 
     public func releaseClaims() async throws {

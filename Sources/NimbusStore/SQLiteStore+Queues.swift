@@ -72,13 +72,8 @@ extension SQLiteStore: QueueStore {
     public func appendMessages(queueId: Int64, _ messages: [StoredMessage], deduplicationKeys: [String?], now: Int64)
         async throws -> [(messageId: String, seq: Int64)]
     {
-        // One message without deduplication is one INSERT: SQLite's autocommit makes it atomic without a
-        // BEGIN/COMMIT around it.
         if messages.count == 1, !deduplicationKeys.contains(where: { $0 != nil }) {
-            return try await writer.writeWithoutTransaction { db in
-                try Self.insert(messages[0], queueId: queueId, db)
-                return [(messages[0].messageId, db.lastInsertedRowID)]
-            }
+            return [(messages[0].messageId, try insertOne(messages[0], queueId: queueId))]
         }
         return try await writer.write { db in
             var results: [(messageId: String, seq: Int64)] = []
@@ -104,6 +99,15 @@ extension SQLiteStore: QueueStore {
                 results.append((message.messageId, seq))
             }
             return results
+        }
+    }
+
+    /// One message without deduplication is one INSERT, run on the calling thread (no hop to GRDB's writer
+    /// queue for a short write); SQLite's autocommit makes it atomic without a BEGIN/COMMIT around it.
+    private func insertOne(_ message: StoredMessage, queueId: Int64) throws -> Int64 {
+        try writer.writeWithoutTransaction { db in
+            try Self.insert(message, queueId: queueId, db)
+            return db.lastInsertedRowID
         }
     }
 

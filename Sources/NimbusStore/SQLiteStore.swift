@@ -176,6 +176,34 @@ public final class SQLiteStore: Sendable {
                     ) WITHOUT ROWID;
                     """)
         }
+        migrator.registerMigration("v8-async-event-key") { db in
+            // Events are found by `seq` alone: no UNIQUE index on the request id and no AUTOINCREMENT table,
+            // two B-tree pages fewer written by each Event acknowledgement. `seq` may be reused only after
+            // the newest row was removed, and rows are only ever addressed while they exist.
+            try db.execute(
+                sql: """
+                    CREATE TABLE async_event_v8 (
+                        seq INTEGER PRIMARY KEY,
+                        request_id TEXT NOT NULL,
+                        account_id TEXT NOT NULL,
+                        region TEXT NOT NULL,
+                        function_name TEXT NOT NULL,
+                        qualifier TEXT,
+                        payload BLOB NOT NULL,
+                        created_at DOUBLE NOT NULL,
+                        claimed INTEGER NOT NULL DEFAULT 0,
+                        failed_attempts INTEGER NOT NULL DEFAULT 0,
+                        deferred_attempts INTEGER NOT NULL DEFAULT 0,
+                        not_before DOUBLE NOT NULL DEFAULT 0
+                    );
+                    INSERT INTO async_event_v8 SELECT seq, request_id, account_id, region, function_name, qualifier,
+                        payload, created_at, claimed, failed_attempts, deferred_attempts, not_before FROM async_event;
+                    DROP TABLE async_event;
+                    ALTER TABLE async_event_v8 RENAME TO async_event;
+                    CREATE INDEX async_event_due ON async_event(claimed, not_before);
+                    DELETE FROM sqlite_sequence WHERE name = 'async_event';
+                    """)
+        }
         return migrator
     }
 

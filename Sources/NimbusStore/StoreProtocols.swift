@@ -112,13 +112,16 @@ public struct AsyncEvent: Sendable, Equatable {
     public var deferredAttempts: Int
     /// Not to be attempted before this time, epoch seconds.
     public var notBefore: Double
+    /// The store's key for the event, set when it is stored (0 before).
+    public var seq: Int64
 
     /// Creates an event.
     public init(
         requestId: String, accountId: String, region: String, functionName: String, qualifier: String?,
         payload: [UInt8], createdAt: Double = 0, failedAttempts: Int = 0, deferredAttempts: Int = 0,
-        notBefore: Double = 0
+        notBefore: Double = 0, seq: Int64 = 0
     ) {
+        self.seq = seq
         self.requestId = requestId
         self.accountId = accountId
         self.region = region
@@ -149,18 +152,19 @@ public struct EventClaim: Sendable {
 
 /// Durable storage of accepted `Event` invocations: stored before the 202, removed once handled.
 public protocol AsyncEventStore: Sendable {
-    /// Stores an event durably (its `createdAt` is set to now when 0).
-    func enqueue(_ event: AsyncEvent) async throws
+    /// Stores an event durably (its `createdAt` is set to now when 0) and returns it as stored, with its
+    /// key. `claimed` stores it claimed already, for a runner that starts it without claiming it.
+    @discardableResult func enqueue(_ event: AsyncEvent, claimed: Bool) async throws -> AsyncEvent
     /// Claims up to `limit` unclaimed events due at `now`, oldest first. When fewer than `limit` were due,
     /// the claim also says when the next unclaimed event falls due (asked in the same visit to the store).
     func claimEvents(limit: Int, now: Double) async throws -> EventClaim
     /// The earliest time an unclaimed event falls due, if any.
     func nextEventDue() async throws -> Double?
-    /// Removes an event that was handled.
-    func completeEvent(requestId: String) async throws
+    /// Removes an event that was handled (by its key).
+    func completeEvent(_ event: AsyncEvent) async throws
     /// Makes every claimed event claimable again (at start-up: claims of a killed process).
     func releaseClaims() async throws
-    /// Makes a claimed event claimable again at `event.notBefore`, keeping its attempt counts.
+    /// Makes a claimed event claimable again at `event.notBefore`, keeping its attempt counts (by its key).
     func rescheduleEvent(_ event: AsyncEvent) async throws
 }
 

@@ -17,7 +17,28 @@ struct DoorbellTests {
         #expect(!bell.isRung)
     }
 
-    @Test("A wait that times out rings itself awake and leaves nothing pending")
+    @Test("Timeouts hold whether or not an earlier wait's timer is still pending", .timeLimit(.minutes(1)))
+    func sharedTimers() async {
+        let bell = Doorbell()
+        let clock = ContinuousClock()
+        // A long wait ended by a ring leaves its timer pending; a short wait after it still times out on time.
+        let long = Task { await bell.wait(timeout: .seconds(3600)) }
+        try? await Task.sleep(for: .milliseconds(20))
+        bell.ring()
+        await long.value
+        let short = await clock.measure { await bell.wait(timeout: .milliseconds(30)) }
+        #expect(short >= .milliseconds(30) && short < .seconds(30))
+        // A wait that ends after the pending timer fires is carried over to a new one.
+        let first = Task { await bell.wait(timeout: .milliseconds(50)) }
+        try? await Task.sleep(for: .milliseconds(5))
+        bell.ring()
+        await first.value
+        let later = await clock.measure { await bell.wait(timeout: .milliseconds(150)) }
+        #expect(later >= .milliseconds(150) && later < .seconds(30))
+        #expect(!bell.isRung)
+    }
+
+    @Test("A wait that times out returns and leaves nothing pending")
     func timeout() async {
         let bell = Doorbell()
         await bell.wait(timeout: .milliseconds(10))
