@@ -194,7 +194,9 @@ let package = Package(
         .testTarget(
             name: "NimbusSandboxTests", dependencies: ["NimbusSandbox", "NimbusRuntimeAPI"],
             swiftSettings: swiftSettings),
-        .testTarget(name: "NimbusAsyncTests", dependencies: ["NimbusAsync", "NimbusStore"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "NimbusAsyncTests", dependencies: ["NimbusAsync", "NimbusStore", "NimbusInvoke"],
+            swiftSettings: swiftSettings),
         .testTarget(
             name: "NimbusQueueTests", dependencies: ["NimbusQueue", "NimbusStore"], swiftSettings: swiftSettings),
         .testTarget(name: "NimbusPoolTests", dependencies: ["NimbusPool"], swiftSettings: swiftSettings),
