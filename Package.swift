@@ -188,7 +188,10 @@ let package = Package(
         ),
         .testTarget(name: "NimbusModelTests", dependencies: ["NimbusModel"], swiftSettings: swiftSettings),
         .testTarget(name: "NimbusServerTests", dependencies: ["NimbusServer"], swiftSettings: swiftSettings),
-        .testTarget(name: "NimbusHTTPTests", dependencies: ["NimbusHTTP"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "NimbusHTTPTests",
+            dependencies: ["NimbusHTTP", .product(name: "NIOPosix", package: "swift-nio")],
+            swiftSettings: swiftSettings),
         .testTarget(
             name: "NimbusRuntimeAPITests", dependencies: ["NimbusRuntimeAPI"], swiftSettings: swiftSettings),
         .testTarget(

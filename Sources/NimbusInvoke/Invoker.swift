@@ -162,7 +162,7 @@ public actor Invoker: InvocationHandler {
             begin(functionId, key, reserved: reserved)
             memoryInUse += version.memorySize
             do {
-                warm = try await start(key, target)
+                warm = try await offLoop { try await self.start(key, target) }
             } catch {
                 finish(functionId, key, reserved: reserved)
                 memoryInUse -= version.memorySize
@@ -203,7 +203,7 @@ public actor Invoker: InvocationHandler {
         } else {
             provisioned[ObjectIdentifier(warm)] = nil
             memoryInUse -= warm.memory
-            await warm.stop()
+            await offLoop { await warm.stop() }
         }
         wakeOne()
         wakePatient(warm.key)
@@ -282,6 +282,15 @@ public actor Invoker: InvocationHandler {
         }
         memoryInUse = 0
         driver.removeScope()
+    }
+
+    /// Runs `body` with the global pool as the task's executor. An invocation may be answered on an event
+    /// loop (NimbusHTTP's `EventLoopExecutor`), which also serves other connections and Runtime APIs: starting
+    /// a sandbox (spawning, linking code) and tearing one down run here instead.
+    nonisolated func offLoop<T: Sendable, Failure: Error>(
+        _ body: @Sendable () async throws(Failure) -> T
+    ) async throws(Failure) -> T {
+        try await withTaskExecutorPreference(globalConcurrentExecutor, operation: body)
     }
 
     func start(_ key: Key, _ target: InvocationTarget, initialization: String = "on-demand") async throws -> Warm {
