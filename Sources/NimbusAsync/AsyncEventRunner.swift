@@ -70,7 +70,7 @@ public final class AsyncEventRunner: Service, Sendable {
                     }
                 }
                 // When the store must be asked at the latest: the next due time it gave, or a periodic look
-                // for rows written by others (`nimbus async redrive`).
+                // for rows written by others (`nimbus events redrive`).
                 var nextClaim = 0.0
                 while !Task.isCancelled {
                     let (handed, storeChanged) = intake.take()
