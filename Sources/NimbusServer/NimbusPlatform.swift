@@ -109,7 +109,9 @@ public struct NimbusPlatform: Sendable {
                 instances: configuration.instancesDirectory.path, api: api, logger: logger)
         }
         if invoker != nil { Self.makeTraversable(configuration.codeDirectory, logger: logger) }
-        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: QueueJanitor(queues: queues))]
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+            .init(service: QueueJanitor(queues: queues)), .init(service: WALCheckpointer(store: store, logger: logger)),
+        ]
         var submitEvent: (@Sendable (AsyncEvent) async throws -> Void)?
         if let invoker {
             let (runner, submit) = AsyncEventRunner.make(

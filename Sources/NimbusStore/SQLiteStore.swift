@@ -7,6 +7,8 @@ import Synchronization
 /// Every protocol of this module is implemented here.
 public final class SQLiteStore: Sendable {
     let writer: any DatabaseWriter
+    /// A connection of its own for WAL checkpoints (`checkpoint()`), so they never run inside a request's write.
+    let checkpointer: DatabaseQueue?
     let cache = RecordCache()
     /// Account totals by (account, region), dropped whenever one of the account's functions is written.
     let usageCache = Mutex<[String: AccountUsage]>([:])
@@ -20,7 +22,10 @@ public final class SQLiteStore: Sendable {
         configuration.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
         }
-        try self.init(writer: DatabasePool(path: path, configuration: configuration))
+        let pool = try DatabasePool(path: path, configuration: configuration)
+        var side = Configuration()
+        side.busyMode = .timeout(10)
+        try self.init(writer: pool, checkpointer: DatabaseQueue(path: path, configuration: side))
     }
 
     /// An in-memory database, for tests.
@@ -28,8 +33,9 @@ public final class SQLiteStore: Sendable {
         try SQLiteStore(writer: DatabaseQueue())
     }
 
-    init(writer: any DatabaseWriter) throws {
+    init(writer: any DatabaseWriter, checkpointer: DatabaseQueue? = nil) throws {
         self.writer = writer
+        self.checkpointer = checkpointer
         let encoder = JSONEncoder()
         encoder.dateEncodingStrategy = .millisecondsSince1970
         self.encoder = encoder
