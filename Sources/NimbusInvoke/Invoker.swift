@@ -188,7 +188,9 @@ public actor Invoker: InvocationHandler {
         let initOutput = warm.sandbox.output.take()
         let started = ContinuousClock.now
         let outcome = await warm.session.run(invocation, timeout: .seconds(timeout))
-        let duration = ContinuousClock.now - started
+        // Lambda's Duration is the handler's time: a first invocation also waited for the runtime's init,
+        // which its REPORT line gives apart as Init Duration.
+        let duration = ContinuousClock.now - max(started, warm.session.readyAt ?? started)
         finish(functionId, warm.key, reserved: reserved)
         var (result, reusable) = SandboxSession.result(
             outcome, requestId: requestId, timeout: timeout, version: target.executedVersion)

@@ -157,6 +157,11 @@ final class SandboxSession: Sendable {
     /// Whether the runtime has asked for work at least once.
     var isReady: Bool { initDuration.withLock { $0 != nil } }
 
+    /// When the runtime first asked for work (nil: not yet).
+    var readyAt: ContinuousClock.Instant? {
+        initDuration.withLock { $0 }.map { startedAt.withLock { $0 } + $0 }
+    }
+
     /// The init duration, reported once (on the cold start's invocation).
     func takeInitDuration() -> Duration? {
         initReported.withLock { reported in

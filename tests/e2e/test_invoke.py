@@ -231,6 +231,20 @@ def test_log_tail_and_nimbus_logs(nimbus, client, alice, make_function):
     assert f"START RequestId: {rid}" in out.stdout and "hello-cold" in out.stdout and "hello-warm" in out.stdout
 
 
+def test_first_report_gives_init_apart_from_the_handlers_duration(client, make_function):
+    """Lambda's REPORT Duration is the handler's time; the runtime's initialisation is Init Duration."""
+    slow_init = "import time\ntime.sleep(0.4)\n\ndef handler(event, context):\n    return 1\n"
+    name = make_function(client, zip_bytes=make_zip({"app.py": slow_init}))["FunctionName"]
+    log = base64.b64decode(client.invoke(FunctionName=name, Payload=b"{}", LogType="Tail")["LogResult"]).decode()
+    report = next(line for line in log.splitlines() if line.startswith("REPORT"))
+    fields = dict(part.split(": ", 1) for part in report.split("\t")[1:] if ": " in part)
+    duration = float(fields["Duration"].removesuffix(" ms"))
+    assert float(fields["Init Duration"].removesuffix(" ms")) >= 400, report
+    assert duration < 300, report  # the 0.4 s import is not the handler's time
+    billed = int(fields["Billed Duration"].removesuffix(" ms"))
+    assert duration <= billed <= duration + 1, report  # the handler's time rounded up, not the init's
+
+
 def _logs(nimbus_bin: str, data_dir, account_id: str, name: str) -> str:
     import subprocess
 
