@@ -12,10 +12,9 @@ import Testing
 
     @Test("Due events are claimed once, oldest first; released claims and reschedules make them due again")
     func claimsAreExclusiveAndOrdered() async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("events-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let store = try SQLiteStore(path: directory.appendingPathComponent("nimbus.db").path)
+        let scratch = try ScratchDirectory("events")
+        defer { scratch.remove() }
+        let store = try SQLiteStore(path: scratch.path("nimbus.db"))
         for id in ["a", "b", "c"] { try await store.enqueue(Self.event(id), claimed: false) }
         try await store.enqueue(Self.event("later", notBefore: 5_000), claimed: false)
 
@@ -48,10 +47,9 @@ import Testing
 
     @Test("Events stored before the v8 migration keep their order, attempts and payload, and stay claimable")
     func migrationKeepsEvents() async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("events-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let path = directory.appendingPathComponent("nimbus.db").path
+        let scratch = try ScratchDirectory("events")
+        defer { scratch.remove() }
+        let path = scratch.path("nimbus.db")
         do {
             let old = try DatabaseQueue(path: path)
             try SQLiteStore.migrator.migrate(old, upTo: "v7-fifo-queues")
@@ -76,10 +74,9 @@ import Testing
 
     @Test("An event stored claimed (handed to the runner in memory) is not claimed again until claims are released")
     func eventsStoredClaimed() async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("events-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let store = try SQLiteStore(path: directory.appendingPathComponent("nimbus.db").path)
+        let scratch = try ScratchDirectory("events")
+        defer { scratch.remove() }
+        let store = try SQLiteStore(path: scratch.path("nimbus.db"))
         var fresh = Self.event("handed")
         fresh.createdAt = 0
         let handed = try await store.enqueue(fresh, claimed: true)

@@ -5,10 +5,9 @@ import Testing
 @Suite struct CheckpointTests {
     @Test("With automatic checkpoints off the WAL keeps growing past 1,000 pages; checkpoint() copies all of it")
     func checkpointsOnTheirOwnConnection() async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("wal-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let store = try SQLiteStore(path: directory.appendingPathComponent("nimbus.db").path)
+        let scratch = try ScratchDirectory("wal")
+        defer { scratch.remove() }
+        let store = try SQLiteStore(path: scratch.path("nimbus.db"))
         try await store.setAutomaticCheckpoints(false)
         for index in 0..<700 {
             let event = AsyncEvent(

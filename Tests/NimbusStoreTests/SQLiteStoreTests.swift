@@ -98,10 +98,9 @@ import Testing
 
     @Test("A file database keeps everything across reopening")
     func persistence() async throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("nimbus-store-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: dir) }
-        let path = dir.appendingPathComponent("db.sqlite").path
+        let scratch = try ScratchDirectory("nimbus-store")
+        defer { scratch.remove() }
+        let path = scratch.path("db.sqlite")
         let key = FunctionKey(accountId: "111122223333", region: "us-east-1", name: "f")
         do {
             let store = try SQLiteStore(path: path)
