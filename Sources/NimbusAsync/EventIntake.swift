@@ -63,9 +63,10 @@ public final class EventIntake: Sendable {
     /// An event ended. Only a runner that found no room waits for this: then the store is asked again.
     func finished() {
         let wasFull = state.withLock { state in
-            defer { state.inFlight -= 1 }
-            if state.inFlight >= capacity { state.storeChanged = true }
-            return state.inFlight >= capacity
+            let wasFull = state.inFlight >= capacity
+            state.inFlight -= 1
+            if wasFull { state.storeChanged = true }
+            return wasFull
         }
         if wasFull { doorbell.ring() }
     }

@@ -7,14 +7,7 @@ extension SQLiteStore: AsyncEventStore {
     public func enqueue(_ event: AsyncEvent, claimed: Bool) async throws -> AsyncEvent {
         var stored = event
         if stored.createdAt == 0 { stored.createdAt = Date().timeIntervalSince1970 }
-        stored.seq = try insert(stored, claimed: claimed)
-        return stored
-    }
-
-    /// The insert, on the calling thread: a short write without the hop to GRDB's writer queue, and one
-    /// statement in SQLite's autocommit mode (atomic on its own) instead of BEGIN, INSERT, COMMIT.
-    private func insert(_ event: AsyncEvent, claimed: Bool) throws -> Int64 {
-        try writer.writeWithoutTransaction { db in
+        stored.seq = try writeNow { db in
             try db.run(
                 """
                 INSERT INTO async_event (request_id, account_id, region, function_name, qualifier, payload, created_at,
@@ -22,12 +15,13 @@ extension SQLiteStore: AsyncEventStore {
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """,
                 [
-                    event.requestId, event.accountId, event.region, event.functionName, event.qualifier,
-                    Data(event.payload), event.createdAt, event.failedAttempts, event.deferredAttempts,
-                    event.notBefore, claimed ? 1 : 0,
+                    stored.requestId, stored.accountId, stored.region, stored.functionName, stored.qualifier,
+                    Data(stored.payload), stored.createdAt, stored.failedAttempts, stored.deferredAttempts,
+                    stored.notBefore, claimed ? 1 : 0,
                 ])
             return db.lastInsertedRowID
         }
+        return stored
     }
 
     /// One `UPDATE … RETURNING` in autocommit mode: the claim and the read are a single atomic statement.
@@ -60,18 +54,15 @@ extension SQLiteStore: AsyncEventStore {
     }
 
     public func completeEvent(_ event: AsyncEvent) async throws {
-        try run("DELETE FROM async_event WHERE seq = ?", [event.seq])
-    }
-
-    /// One short statement on the calling thread, in autocommit mode (see `insert`).
-    private func run(_ sql: String, _ arguments: StatementArguments) throws {
-        try writer.writeWithoutTransaction { db in try db.run(sql, arguments) }
+        try writeNow { try $0.run("DELETE FROM async_event WHERE seq = ?", [event.seq]) }
     }
 
     public func rescheduleEvent(_ event: AsyncEvent) async throws {
-        try run(
-            "UPDATE async_event SET claimed = 0, failed_attempts = ?, deferred_attempts = ?, not_before = ? WHERE seq = ?",
-            [event.failedAttempts, event.deferredAttempts, event.notBefore, event.seq])
+        try writeNow { db in
+            try db.run(
+                "UPDATE async_event SET claimed = 0, failed_attempts = ?, deferred_attempts = ?, not_before = ? WHERE seq = ?",
+                [event.failedAttempts, event.deferredAttempts, event.notBefore, event.seq])
+        }
     }
 
     public func releaseClaims() async throws {

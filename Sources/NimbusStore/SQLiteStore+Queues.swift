@@ -73,7 +73,12 @@ extension SQLiteStore: QueueStore {
         async throws -> [(messageId: String, seq: Int64)]
     {
         if messages.count == 1, !deduplicationKeys.contains(where: { $0 != nil }) {
-            return [(messages[0].messageId, try insertOne(messages[0], queueId: queueId))]
+            // One INSERT, atomic on its own (`writeNow`).
+            let seq = try writeNow { db in
+                try Self.insert(messages[0], queueId: queueId, db)
+                return db.lastInsertedRowID
+            }
+            return [(messages[0].messageId, seq)]
         }
         return try await writer.write { db in
             var results: [(messageId: String, seq: Int64)] = []
@@ -99,15 +104,6 @@ extension SQLiteStore: QueueStore {
                 results.append((message.messageId, seq))
             }
             return results
-        }
-    }
-
-    /// One message without deduplication is one INSERT, run on the calling thread (no hop to GRDB's writer
-    /// queue for a short write); SQLite's autocommit makes it atomic without a BEGIN/COMMIT around it.
-    private func insertOne(_ message: StoredMessage, queueId: Int64) throws -> Int64 {
-        try writer.writeWithoutTransaction { db in
-            try Self.insert(message, queueId: queueId, db)
-            return db.lastInsertedRowID
         }
     }
 

@@ -213,6 +213,14 @@ public final class SQLiteStore: Sendable {
         return migrator
     }
 
+    /// A short write on the calling thread, in SQLite's autocommit mode: no hop to GRDB's writer queue and
+    /// back (an async write's two thread hand-offs), and a single statement is atomic without BEGIN/COMMIT.
+    /// Not async on purpose, so that GRDB's synchronous write is the one called. For single statements on
+    /// request paths (an Event row, a SendMessage, an event's completion).
+    func writeNow<T>(_ body: (Database) throws -> T) throws -> T {
+        try writer.writeWithoutTransaction(body)
+    }
+
     func encode(_ value: some Encodable) throws -> Data { try encoder.encode(value) }
     func decode<T: Decodable>(_ type: T.Type, _ data: Data) throws -> T { try decoder.decode(type, from: data) }
 }
