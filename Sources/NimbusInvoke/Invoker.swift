@@ -320,6 +320,7 @@ public actor Invoker: InvocationHandler {
                 await instance.stop()
                 throw error
             }
+            logs?.prepare(account: key.account, region: key.region, function: key.function)
             return Warm(key: key, instance: instance, memory: version.memorySize)
         } catch {
             throw LambdaError(

@@ -43,25 +43,36 @@ enum Zygote: String, Hashable, Sendable {
 
     /// Imports awslambdaric (the expensive part of a Python cold start), then waits for its function.
     static let pythonWaiter = """
-        import importlib, json, os, sys
+        import json, os, sys
         import awslambdaric.__main__ as ric
         # What awslambdaric imports lazily on its first run and invocation.
         import awslambdaric.lambda_literals, awslambdaric.lambda_runtime_hooks_runner, concurrent.futures.thread, http
         # The handler's module is compiled from source (/var/task is read-only: no bytecode cache), and the
         # first compile() in a process costs ≈ 2 ms more than any later one: pay it while waiting.
         compile("def handler(event, context):\\n    return {'k': [event, context]}\\n", "<nimbus>", "exec")
-        # awslambdaric's HTTP client (curl) pays for its first request: make one now that the Runtime API
-        # answers 400 and forgets (an error report for no invocation); the connection stays open for /next.
+        # awslambdaric's HTTP client (curl) pays for its first request and its first connection: post a
+        # result for the warm-up id, which the Runtime API accepts and forgets before the first /next; the
+        # connection stays open for /next (an error answer would make the client close it).
         try:
             from awslambdaric.lambda_runtime_client import runtime_client
-            runtime_client.post_error("nimbus-warm-up", "{}", "", None)
+            runtime_client.post_invocation_result("nimbus-warm-up", b"{}", "application/json", None)
         except Exception:
             pass
+        # For python3.12 and later identifiers awslambdaric waits for each /next on a new worker thread; the
+        # first thread a process starts costs ≈ 0.5 ms more than the next ones: start one now.
+        with concurrent.futures.thread.ThreadPoolExecutor(max_workers=1) as executor:
+            executor.submit(int).result()
         with os.fdopen(3, "rb") as pipe:
             config = json.loads(pipe.read())
-        os.environ.clear()
-        os.environ.update(config["env"])
-        importlib.invalidate_caches()
+        env = config["env"]
+        for key in [key for key in os.environ if key not in env]:
+            del os.environ[key]
+        os.environ.update(env)
+        # The import system listed /var/task (the working directory) while it was empty: forget that listing.
+        for entry in ("", "/var/task"):
+            finder = sys.path_importer_cache.get(entry)
+            if finder is not None:
+                finder.invalidate_caches()
         sys.argv = config["argv"]
         ric.main(config["argv"])
         """

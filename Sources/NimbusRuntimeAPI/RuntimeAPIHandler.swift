@@ -56,9 +56,16 @@ final class RuntimeAPIHandler: ChannelInboundHandler, @unchecked Sendable {
             let loop = context.eventLoop
             let bound = NIOLoopBound((self, context), eventLoop: loop)
             let accepted = endpoint.next { invocation in
-                loop.execute {
+                // On this loop (a pending invocation, or one handed over from a task on this loop) it is
+                // written at once; from elsewhere it hops onto the loop.
+                if loop.inEventLoop {
                     let (handler, context) = bound.value
                     handler.deliver(context, invocation)
+                } else {
+                    loop.execute {
+                        let (handler, context) = bound.value
+                        handler.deliver(context, invocation)
+                    }
                 }
             }
             if !accepted {

@@ -82,22 +82,28 @@ public final class RuntimeEndpoint: Sendable {
             state.waitingNext = deliver
             return .some(nil)
         }
+        // A pending invocation goes out before readiness is reported: what readiness triggers (the CPU
+        // quota's cgroup write) is not on the first invocation's path.
+        if let ready, let invocation = ready { deliver(invocation) }
         if first { onEvent(.ready) }
-        guard let ready else { return false }
-        if let invocation = ready { deliver(invocation) }
-        return true
+        return ready != nil
     }
+
+    /// The request id a runtime may post a result or an error for before its first `/next`, to open its
+    /// connection and warm its HTTP client while it waits for its function (Nimbus's pre-initialised
+    /// instances do): accepted and forgotten. A 4xx would make awslambdaric's client drop the connection.
+    public static let warmUpRequestId = "nimbus-warm-up"
 
     /// `/response` or `/error` for `requestId`. False when the id is not the one in flight (400).
     func finish(_ requestId: String, _ outcome: RuntimeOutcome) -> Bool {
-        let complete = state.withLock { state -> (@Sendable (RuntimeOutcome) -> Void)? in
-            guard let inflight = state.inflight, inflight.id == requestId, state.pending == nil else { return nil }
+        let (known, complete) = state.withLock { state -> (Bool, (@Sendable (RuntimeOutcome) -> Void)?) in
+            if requestId == Self.warmUpRequestId, !state.readySignalled { return (true, nil) }
+            guard let inflight = state.inflight, inflight.id == requestId, state.pending == nil else { return (false, nil) }
             state.inflight = nil
-            return inflight.complete
+            return (true, inflight.complete)
         }
-        guard let complete else { return false }
-        complete(outcome)
-        return true
+        complete?(outcome)
+        return known
     }
 
     /// `/init/error`.

@@ -23,7 +23,7 @@ public final class APIRelay: Sendable {
         let channel = try await ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 16)
             .childChannelOption(.autoRead, value: false)
-            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            .childChannelOption(.tcpOption(.tcp_nodelay), value: 1)
             .childChannelInitializer { inbound in
                 inbound.eventLoop.makeCompletedFuture {
                     guard open.enter(limit: connectionLimit) else { throw ChannelError.inappropriateOperationForState }
@@ -65,7 +65,7 @@ final class RelayHandler: ChannelDuplexHandler, @unchecked Sendable {
         }
         ClientBootstrap(group: context.eventLoop)
             .channelOption(.autoRead, value: false)
-            .channelOption(.socketOption(.tcp_nodelay), value: 1)
+            .channelOption(.tcpOption(.tcp_nodelay), value: 1)
             .channelInitializer { outbound in
                 let far = RelayHandler()
                 self.pair(with: far)

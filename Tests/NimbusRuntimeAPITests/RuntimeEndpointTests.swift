@@ -37,6 +37,22 @@ import Testing
         #expect(outcomes.withLock { $0 } == [.abandoned])
     }
 
+    @Test("A warm-up result before the first /next is accepted and changes nothing; after it, the id is unknown")
+    func warmUpBeforeReady() {
+        let events = Mutex<[RuntimeEvent]>([])
+        let endpoint = RuntimeEndpoint { event in events.withLock { $0.append(event) } }
+        #expect(endpoint.finish(RuntimeEndpoint.warmUpRequestId, .functionError([], errorType: nil)))
+        #expect(endpoint.finish(RuntimeEndpoint.warmUpRequestId, .response([])))
+        #expect(events.withLock { $0 }.isEmpty)
+        let outcome = Mutex<RuntimeOutcome?>(nil)
+        #expect(endpoint.invoke(invocation("a")) { result in outcome.withLock { $0 = result } })
+        #expect(endpoint.next { _ in })
+        #expect(!endpoint.finish(RuntimeEndpoint.warmUpRequestId, .response([])))
+        #expect(outcome.withLock { $0 } == nil)
+        #expect(endpoint.finish("a", .response([2])))
+        #expect(outcome.withLock { $0 } == .response([2]))
+    }
+
     @Test("The error type comes from the error document when no header names it")
     func errorTypeFromBody() {
         let body = Array(#"{"errorMessage": "boom", "errorType": "ValueError", "requestId": "x"}"#.utf8)
