@@ -162,7 +162,7 @@ public actor Invoker: InvocationHandler {
             begin(functionId, key, reserved: reserved)
             memoryInUse += version.memorySize
             do {
-                warm = try await offLoop { try await self.start(key, target) }
+                warm = try await startForInvocation(key, target)
             } catch {
                 finish(functionId, key, reserved: reserved)
                 memoryInUse -= version.memorySize
@@ -295,38 +295,20 @@ public actor Invoker: InvocationHandler {
         try await withTaskExecutorPreference(globalConcurrentExecutor, operation: body)
     }
 
+    /// Starts `key`'s sandbox: a waiting instance if one of its shape is free, a new one otherwise.
     func start(_ key: Key, _ target: InvocationTarget, initialization: String = "on-demand") async throws -> Warm {
-        let version = target.version
-        guard let runtime = version.runtime, let launch = registry.launch(for: runtime) else {
-            throw LambdaError(
-                code: "InvalidRuntimeException", status: 502,
-                message: "The runtime parameter of \(version.runtime ?? "none") is not supported by this Nimbus server.",
-                messageKey: .upper)
-        }
-        let zygote = launch.zygote.acceptsInProcess(version.environment ?? [:]) ? launch.zygote : .exec
-        let shape = InstanceShape(runtime: launch.name, zygote: zygote, ephemeralStorageMB: version.ephemeralStorage)
-        do {
-            let instance: Instance
-            if let waiting = takeFree(shape) {
-                instance = waiting
-            } else {
-                instance = try await factory.start(shape, launch: launch, uid: nextSandboxUID(), ahead: false)
-            }
+        let plan = try plan(target)
+        let instance: Instance
+        if let waiting = takeFree(plan.shape) {
+            instance = waiting
+        } else {
             do {
-                try factory.assign(
-                    instance, target: target, launch: launch, runtime: runtime, code: taskDirectory(version),
-                    initialization: initialization)
+                instance = try await factory.start(plan.shape, launch: plan.launch, uid: nextSandboxUID(), ahead: false)
             } catch {
-                await instance.stop()
-                throw error
+                throw Self.startFailure(error)
             }
-            logs?.prepare(account: key.account, region: key.region, function: key.function)
-            return Warm(key: key, instance: instance, memory: version.memorySize)
-        } catch {
-            throw LambdaError(
-                code: "ServiceException", status: 500, message: "The sandbox could not be started: \(error)",
-                messageKey: .upper, type: "Service")
         }
+        return try await place(key, target, plan, on: instance, initialization: initialization)
     }
 
     func nextSandboxUID() -> UInt32 {
