@@ -29,13 +29,6 @@ public final class FunctionLogs: Sendable {
             .appendingPathComponent("\(function).log")
     }
 
-    /// Opens a function's log file (creating it and its directories) ahead of its first invocation, so
-    /// that invocation's answer does not wait for it. Sandboxes call this while they start.
-    func prepare(account: String, region: String, function: String) {
-        let path = "\(root)/\(account)/\(region)/\(function).log"
-        open.withLock { state in _ = descriptor(path, &state) }
-    }
-
     /// The open descriptor of `path`, opened now if needed (-1 when it cannot be).
     private func descriptor(_ path: String, _ state: inout (fds: [String: Int32], order: [String])) -> Int32 {
         if let fd = state.fds[path] { return fd }

@@ -84,16 +84,16 @@ struct InstanceFactory: Sendable {
         }
     }
 
-    /// Hands `target`'s version to a waiting instance: code linked into `/var/task`, the environment (and,
-    /// for `.exec`, the command) written to the runtime, then its memory limit and CPU share raised while
-    /// the runtime reads them. The waiting limits are never above a function's (`waitingMemoryMB` is
-    /// Lambda's smallest `MemorySize`), so the function never runs with more than it was given.
+    /// Hands `target`'s version to a waiting instance: code linked into `/var/task`, the memory limit raised
+    /// to the function's, the environment (and, for `.exec`, the command) written to the runtime, then the
+    /// CPU share raised while the runtime reads them (the waiting share is only ever lower).
     func assign(
         _ instance: Instance, target: InvocationTarget, launch: RuntimeRegistry.Launch, runtime: String,
         code: String, initialization: String
     ) throws {
         let version = target.version
         try TaskTree.link(from: code, into: instance.taskDirectory)
+        try instance.sandbox.cgroup.setMemoryLimit(memoryMB: version.memorySize)
         var credentials: [String: String] = [:]
         if let api {
             let issued = api.issue(target.function.accountId)
@@ -115,7 +115,6 @@ struct InstanceFactory: Sendable {
         guard instance.sandbox.configure(Zygote.configuration(environment: environment, argv: argv)) else {
             throw SandboxError(description: "the waiting runtime is gone")
         }
-        try instance.sandbox.cgroup.setMemoryLimit(memoryMB: version.memorySize)
         try instance.sandbox.cgroup.setCPUShares(CgroupV1.defaultShares)
     }
 }

@@ -80,7 +80,7 @@ extension Invoker {
         return try await offLoop { try await self.start(key, target) }
     }
 
-    /// Hands `target`'s version to `instance` (stopped if that fails) and opens the function's log file.
+    /// Hands `target`'s version to `instance` (stopped, off the event loop, if that fails).
     func place(_ key: Key, _ target: InvocationTarget, _ plan: Plan, on instance: Instance, initialization: String)
         async throws -> Warm
     {
@@ -89,10 +89,9 @@ extension Invoker {
                 instance, target: target, launch: plan.launch, runtime: plan.runtime,
                 code: taskDirectory(target.version), initialization: initialization)
         } catch {
-            await instance.stop()
+            await offLoop { await instance.stop() }
             throw Self.startFailure(error)
         }
-        logs?.prepare(account: key.account, region: key.region, function: key.function)
         return Warm(key: key, instance: instance, memory: target.version.memorySize)
     }
 

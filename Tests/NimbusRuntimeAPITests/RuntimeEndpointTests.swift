@@ -53,6 +53,20 @@ import Testing
         #expect(outcome.withLock { $0 } == .response([2]))
     }
 
+    @Test("A warm-up result while an invocation is pending leaves it pending; /next delivers it, then reports ready")
+    func warmUpWhilePendingThenDeliveryBeforeReady() {
+        let order = Mutex<[String]>([])
+        let endpoint = RuntimeEndpoint { event in order.withLock { $0.append("\(event)") } }
+        let outcome = Mutex<RuntimeOutcome?>(nil)
+        #expect(endpoint.invoke(invocation("a")) { result in outcome.withLock { $0 = result } })
+        #expect(endpoint.finish(RuntimeEndpoint.warmUpRequestId, .response([])))
+        #expect(outcome.withLock { $0 } == nil)
+        #expect(endpoint.next { inv in order.withLock { $0.append("deliver \(inv.requestId)") } })
+        #expect(order.withLock { $0 } == ["deliver a", "ready"])
+        #expect(endpoint.finish("a", .response([3])))
+        #expect(outcome.withLock { $0 } == .response([3]))
+    }
+
     @Test("The error type comes from the error document when no header names it")
     func errorTypeFromBody() {
         let body = Array(#"{"errorMessage": "boom", "errorType": "ValueError", "requestId": "x"}"#.utf8)

@@ -70,25 +70,27 @@ def test_python_first_invoke_takes_a_pre_initialised_instance(client, make_funct
 
 
 ALLOCATING = PYTHON + """
+BLOB = bytearray(200 * 1024 * 1024)  # at import: above the 128 MB an instance has while it waits
 def walk():
     return sorted(os.path.relpath(os.path.join(d, f), "/var/task") for d, _, fs in os.walk("/var/task") for f in fs)
 def allocate(event, context):
-    blob = bytearray(200 * 1024 * 1024)  # above the 128 MB an instance has while it waits
-    return {"age": age(), "files": walk(), "allocated": len(blob)}
+    return {"age": age(), "files": walk(), "allocated": len(BLOB)}
 """
 
 
 @pytest.mark.parametrize("padding", [0, 64 * 1024], ids=["small-package", "large-package"])
 def test_pre_initialised_instance_gets_the_whole_package_and_the_functions_memory(client, make_function, padding):
     # A small package is linked into the waiting instance on the invocation's event loop, a large one
-    # (over Invoker.inPlaceAssignmentLimit, 16 KB) on the pool; either way the instance's memory limit is
-    # raised from its waiting 128 MB to the function's size.
-    files = {"app.py": ALLOCATING, "pkg/__init__.py": "", "pkg/data.bin": os.urandom(padding) or b"x"}
-    name = make_function(client, Runtime="python3.11", Handler="app.allocate", MemorySize=512,
+    # (over Invoker.inPlaceAssignmentLimit, 16 KB) on the pool. Either way the handler, in a package, imports
+    # (the waiter listed /var/task while it was empty) and its module's initialisation already has the
+    # function's memory, not the 128 MB the instance had while it waited.
+    files = {"pkg/__init__.py": "", "pkg/app.py": ALLOCATING, "pkg/data.bin": os.urandom(padding) or b"x"}
+    name = make_function(client, Runtime="python3.11", Handler="pkg.app.allocate", MemorySize=512,
                          zip_bytes=make_zip(files, compression=0))["FunctionName"]
     out = first_invoke(client, name)
     assert out["age"] > COLD_AGE_LIMIT, out
-    assert out["files"] == ["app.py", "pkg/__init__.py", "pkg/data.bin"] and out["allocated"] == 200 * 1024 * 1024
+    assert out["files"] == ["pkg/__init__.py", "pkg/app.py", "pkg/data.bin"]
+    assert out["allocated"] == 200 * 1024 * 1024
 
 
 def test_node_first_invoke_takes_a_pre_initialised_instance(client, make_function):
