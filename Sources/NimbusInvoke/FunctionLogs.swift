@@ -29,27 +29,22 @@ public final class FunctionLogs: Sendable {
             .appendingPathComponent("\(function).log")
     }
 
-    /// The open descriptor of `path`, opened now if needed (-1 when it cannot be).
-    private func descriptor(_ path: String, _ state: inout (fds: [String: Int32], order: [String])) -> Int32 {
-        if let fd = state.fds[path] { return fd }
-        _ = TaskTree.makeDirectories(String(path[..<path.lastIndex(of: "/")!]))
-        let fd = Glibc.open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { return -1 }
-        if state.order.count >= openLimit, let oldest = state.order.first {
-            state.order.removeFirst()
-            if let old = state.fds.removeValue(forKey: oldest) { close(old) }
-        }
-        state.fds[path] = fd
-        state.order.append(path)
-        return fd
-    }
-
     /// Appends one invocation's log (one `write` on an `O_APPEND` descriptor kept open).
     func append(_ bytes: [UInt8], account: String, region: String, function: String) {
         let path = "\(root)/\(account)/\(region)/\(function).log"
         open.withLock { state in
-            let fd = descriptor(path, &state)
-            guard fd >= 0 else { return }
+            var fd = state.fds[path] ?? -1
+            if fd < 0 {
+                _ = TaskTree.makeDirectories(String(path[..<path.lastIndex(of: "/")!]))
+                fd = Glibc.open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o644)
+                guard fd >= 0 else { return }
+                if state.order.count >= openLimit, let oldest = state.order.first {
+                    state.order.removeFirst()
+                    if let old = state.fds.removeValue(forKey: oldest) { close(old) }
+                }
+                state.fds[path] = fd
+                state.order.append(path)
+            }
             bytes.withUnsafeBytes { raw in
                 var offset = 0
                 while offset < raw.count {
