@@ -38,7 +38,7 @@ public struct RuntimeRegistry: Sendable {
         if let pythonRuntime {
             launches["python3.11"] = Launch(
                 name: "python3.11", runtimeDirectory: pythonRuntime,
-                command: ["/usr/bin/python3", "-m", "awslambdaric", "{handler}"],
+                command: ["/usr/bin/python3", "-S", "-c", Zygote.pythonStart, "{handler}"],
                 environment: ["PYTHONPATH": "/var/runtime:/var/task", "PYTHONUNBUFFERED": "1"], managed: true,
                 zygote: .python)
         }

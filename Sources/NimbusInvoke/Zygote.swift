@@ -16,7 +16,7 @@ enum Zygote: String, Hashable, Sendable {
     /// What the instance runs while it waits. `launch` is the runtime's own command (used by `.node`).
     func command(_ launch: RuntimeRegistry.Launch) -> [String] {
         switch self {
-        case .python: return ["/usr/bin/python3", "-c", Self.pythonWaiter]
+        case .python: return ["/usr/bin/python3", "-S", "-c", Self.pythonWaiter]
         case .node: return launch.command
         case .exec: return ["/usr/bin/python3", "-S", "-E", "-c", Self.execWaiter]
         }
@@ -41,8 +41,27 @@ enum Zygote: String, Hashable, Sendable {
         return document.jsonBytes
     }
 
+    /// What every sandboxed Python runs first. Python is started with `-S`, so the host's site directories
+    /// (Debian's `dist-packages`, and the `.pth` hooks in them) are neither on `sys.path` nor run: as on Lambda,
+    /// a function imports its own code, the runtime's packages (awslambdaric, boto3) and the standard library.
+    /// `site`'s builtins (`exit`, `quit`, `help`, `copyright`, `credits`, `license`) are still set up.
+    static let pythonPrelude = """
+        import site
+        site.setquit(); site.setcopyright(); site.sethelper()
+        """
+
+    /// How a Python function that cannot use a waiting interpreter starts: the prelude, then awslambdaric
+    /// with the handler as its argument (`sys.argv` is `["-c", handler]`).
+    static let pythonStart = pythonPrelude + """
+
+        import sys
+        from awslambdaric.__main__ import main
+        main(sys.argv)
+        """
+
     /// Imports awslambdaric (the expensive part of a Python cold start), then waits for its function.
-    static let pythonWaiter = """
+    static let pythonWaiter = pythonPrelude + """
+
         import json, os, sys
         import awslambdaric.__main__ as ric
         # What awslambdaric imports lazily on its first run and invocation.

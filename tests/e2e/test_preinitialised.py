@@ -121,6 +121,32 @@ def test_interpreter_start_up_variables_get_a_fresh_runtime(client, make_functio
     assert out["age"] < COLD_AGE_LIMIT, out
 
 
+IMPORTS = PYTHON + """
+import builtins, importlib.util
+def imports(event, context):
+    out = {"age": age(), "path": sys.path, "finders": [getattr(f, "__name__", type(f).__name__) for f in sys.meta_path],
+           "builtins": [n for n in ("exit", "quit", "help", "copyright", "credits", "license") if hasattr(builtins, n)]}
+    out["found"] = [n for n in ("boto3", "awslambdaric", "json", "yaml") if importlib.util.find_spec(n)]
+    return out
+"""
+
+
+@pytest.mark.parametrize("variables", [{}, {"PYTHONPATH": "/opt/extra"}], ids=["waiting-instance", "fresh-runtime"])
+def test_python_functions_import_only_what_lambda_has(client, make_function, variables):
+    # On Lambda a function imports its code, the runtime's packages and the standard library; never the
+    # host's site directories (Debian's dist-packages and their .pth hooks). Same for both ways a Python
+    # runtime starts; site's builtins stay.
+    name = make_function(client, Runtime="python3.11", Handler="app.imports",
+                         Environment={"Variables": variables}, zip_bytes=make_zip({"app.py": IMPORTS}))["FunctionName"]
+    out = first_invoke(client, name)
+    assert (out["age"] > COLD_AGE_LIMIT) == (not variables), out
+    assert "/var/runtime" in out["path"] and "/var/task" in out["path"], out
+    assert not [p for p in out["path"] if "-packages" in p], out
+    assert "PathFinder" in out["finders"] and "DistutilsMetaFinder" not in out["finders"], out
+    assert out["builtins"] == ["exit", "quit", "help", "copyright", "credits", "license"], out
+    assert out["found"] == ["boto3", "awslambdaric", "json"], out  # Debian's python3-yaml is not found
+
+
 def test_function_environment_never_appears_on_a_host_command_line(client, make_function):
     secret = "s3cr3t-" + os.urandom(6).hex()
     name = make_function(client, Runtime="python3.11", Handler="app.handler",
