@@ -5,10 +5,10 @@ Starts `nimbus serve` (root: it runs real sandboxes) and nginx on free 127.0.0.1
 warm invoke latency and sequential throughput of a Python function through a raw keep-alive HTTP
 client replaying one pre-signed Invoke request (the floor gets the same POST); the first invoke of
 never-invoked functions when a pre-initialised instance is free (waiting a moment between them so the
-pool refills; python3.11 for the goal and python3.12 beside it, as for the warm rows); cold starts with no free instance (python3.11 functions whose shape — a 1 GB /tmp — no waiting
-instance has), beside a bare Python start importing awslambdaric run between them as their floor; nimbus RSS
-with 100 warm sandboxes, and the memory a sandbox costs beyond its runtime
-process (the two bwrap processes around it).
+pool refills; python3.11 for the goal and python3.12 beside it, as for the warm rows); cold starts with
+no free instance (python3.11 functions whose shape, a 1 GB /tmp, no waiting instance has), beside a bare
+Python start importing awslambdaric, run between them as their floor; nimbus RSS with 100 warm
+sandboxes, and the memory a sandbox costs beyond its runtime process (the two bwrap processes around it).
 """
 
 from __future__ import annotations
