@@ -58,15 +58,11 @@ final class RuntimeAPIHandler: ChannelInboundHandler, @unchecked Sendable {
             let accepted = endpoint.next { invocation in
                 // On this loop (a pending invocation, or one handed over from a task on this loop) it is
                 // written at once; from elsewhere it hops onto the loop.
-                if loop.inEventLoop {
+                let write: @Sendable () -> Void = {
                     let (handler, context) = bound.value
                     handler.deliver(context, invocation)
-                } else {
-                    loop.execute {
-                        let (handler, context) = bound.value
-                        handler.deliver(context, invocation)
-                    }
                 }
+                if loop.inEventLoop { write() } else { loop.execute(write) }
             }
             if !accepted {
                 reply(context, .forbidden, error: "InvalidStateTransition", "State transition from Ready to Invoking failed")

@@ -51,9 +51,9 @@ done
 """
 
 
-def first_invoke(client, name):
+def first_invoke(client, name, event=None):
     time.sleep(PAUSE)
-    resp = client.invoke(FunctionName=name, Payload=b"{}")
+    resp = client.invoke(FunctionName=name, Payload=json.dumps(event or {}).encode())
     assert resp["StatusCode"] == 200 and "FunctionError" not in resp, resp
     return json.loads(resp["Payload"].read())
 
@@ -162,10 +162,7 @@ def test_python_functions_import_only_what_lambda_has(client, make_function, var
                          Environment={"Variables": variables}, zip_bytes=make_zip({"app.py": IMPORTS}))["FunctionName"]
     host = host_site()
     assert host["dirs"], host  # Debian's python3 always names its dist-packages directories
-    time.sleep(PAUSE)
-    resp = client.invoke(FunctionName=name, Payload=json.dumps({"host_only": host["host_only"]}).encode())
-    assert resp["StatusCode"] == 200 and "FunctionError" not in resp, resp
-    out = json.loads(resp["Payload"].read())
+    out = first_invoke(client, name, {"host_only": host["host_only"]})
     assert (out["age"] > COLD_AGE_LIMIT) == (not variables), out
     assert "/var/runtime" in out["path"] and "/var/task" in out["path"], out
     assert not set(out["path"]) & set(host["dirs"]), (out, host)
