@@ -108,6 +108,7 @@ public actor Invoker: InvocationHandler {
         let functionId = "\(key.account)/\(key.region)/\(key.function)"
         let reserved = target.function.reservedConcurrency
         let patientUntil = patience.map { ContinuousClock.now + $0 }
+        var retries = Self.notTakenRetries
         while true {
             let mayWait = patientUntil.map { ContinuousClock.now < $0 } ?? false
             let decision = schedule(key, target, functionId: functionId, reserved: reserved, mayWait: mayWait)
@@ -119,8 +120,28 @@ public actor Invoker: InvocationHandler {
                 await waitForBusy(key, until: patientUntil)
                 continue
             }
-            return try await dispatch(decision, key, target, payload, requestId, clientContext, functionId, reserved)
+            let attempt = Attempt(
+                target: target, payload: payload, requestId: requestId, clientContext: clientContext,
+                functionId: functionId, reserved: reserved, mayRetry: retries > 0)
+            if let result = try await dispatch(decision, key, attempt) { return result }
+            retries -= 1
         }
+    }
+
+    /// How many times an invocation moves to another sandbox when the runtime it was handed to exited
+    /// without taking it (each move tears a dead sandbox down, so a few are plenty).
+    static let notTakenRetries = 3
+
+    /// One try at running an invocation.
+    struct Attempt {
+        var target: InvocationTarget
+        var payload: [UInt8]
+        var requestId: String
+        var clientContext: String?
+        var functionId: String
+        var reserved: Int?
+        /// Whether an invocation the runtime never took may go to another sandbox.
+        var mayRetry: Bool
     }
 
     private func schedule(_ key: Key, _ target: InvocationTarget, functionId: String, reserved: Int?, mayWait: Bool)
@@ -139,11 +160,12 @@ public actor Invoker: InvocationHandler {
                 versionInFlight: versionInFlight[key, default: 0], mayWaitForBusy: mayWait))
     }
 
-    private func dispatch(
-        _ decision: PoolScheduler.Decision<ObjectIdentifier>, _ key: Key, _ target: InvocationTarget,
-        _ payload: [UInt8], _ requestId: String, _ clientContext: String?, _ functionId: String, _ reserved: Int?
-    ) async throws -> InvocationResult {
-        let version = target.version
+    /// Runs `attempt` as `decision` says; nil when the sandbox's runtime had exited without taking the
+    /// invocation and it may try another.
+    private func dispatch(_ decision: PoolScheduler.Decision<ObjectIdentifier>, _ key: Key, _ attempt: Attempt)
+        async throws -> InvocationResult?
+    {
+        let version = attempt.target.version
         let warm: Warm
         switch decision {
         case .throttle(let reason):
@@ -159,57 +181,71 @@ public actor Invoker: InvocationHandler {
         case .start(let evicting):
             for id in evicting { evictWarm(id) }
             // Counted in flight (and its memory held) while it starts, so concurrent calls see it.
-            begin(functionId, key, reserved: reserved)
+            begin(attempt.functionId, key, reserved: attempt.reserved)
             memoryInUse += version.memorySize
             do {
-                warm = try await startForInvocation(key, target)
+                warm = try await startForInvocation(key, attempt.target)
             } catch {
-                finish(functionId, key, reserved: reserved)
+                finish(attempt.functionId, key, reserved: attempt.reserved)
                 memoryInUse -= version.memorySize
                 wakeOne()
                 wakePatient(key)
                 throw error
             }
-            return await run(warm, target, payload, requestId, clientContext, functionId, reserved)
+            return await run(warm, attempt)
         }
-        begin(functionId, key, reserved: reserved)
-        return await run(warm, target, payload, requestId, clientContext, functionId, reserved)
+        begin(attempt.functionId, key, reserved: attempt.reserved)
+        return await run(warm, attempt)
     }
 
-    private func run(
-        _ warm: Warm, _ target: InvocationTarget, _ payload: [UInt8], _ requestId: String, _ clientContext: String?,
-        _ functionId: String, _ reserved: Int?
-    ) async -> InvocationResult {
+    private func run(_ warm: Warm, _ attempt: Attempt) async -> InvocationResult? {
+        let target = attempt.target
         let timeout = target.version.timeout
         let invocation = RuntimeInvocation(
-            requestId: requestId, payload: payload,
+            requestId: attempt.requestId, payload: attempt.payload,
             deadlineMs: Int64((Date().timeIntervalSince1970 + Double(timeout)) * 1000),
-            invokedFunctionArn: target.invokedArn, clientContext: clientContext)
+            invokedFunctionArn: target.invokedArn, clientContext: attempt.clientContext)
         let initOutput = warm.sandbox.output.take()
         let started = ContinuousClock.now
         let outcome = await warm.session.run(invocation, timeout: .seconds(timeout))
         // Lambda's Duration is the handler's time: a first invocation also waited for the runtime's init,
         // which its REPORT line gives apart as Init Duration.
         let duration = ContinuousClock.now - max(started, warm.session.readyAt ?? started)
-        finish(functionId, warm.key, reserved: reserved)
+        finish(attempt.functionId, warm.key, reserved: attempt.reserved)
+        if case .notTaken = outcome, attempt.mayRetry {
+            // What the runtime wrote after its last invocation (why it exited) is kept, without a START.
+            let leftover = initOutput + warm.sandbox.output.take()
+            if !leftover.isEmpty {
+                logs?.append(leftover, account: warm.key.account, region: warm.key.region, function: warm.key.function)
+            }
+            await discard(warm)
+            return nil
+        }
         var (result, reusable) = SandboxSession.result(
-            outcome, requestId: requestId, timeout: timeout, version: target.executedVersion)
+            outcome, requestId: attempt.requestId, timeout: timeout, version: target.executedVersion)
         result.log = InvocationLog.compose(
-            requestId: requestId, version: target.executedVersion, initOutput: initOutput,
+            requestId: attempt.requestId, version: target.executedVersion, initOutput: initOutput,
             output: warm.sandbox.output.take(), duration: duration, memorySize: warm.memory,
             maxMemoryBytes: warm.sandbox.cgroup.maxMemoryBytes, initDuration: warm.session.takeInitDuration())
         logs?.append(result.log, account: warm.key.account, region: warm.key.region, function: warm.key.function)
         if reusable {
             tick += 1
             idle[warm.key, default: []].append((warm, tick, .now))
+            wakeOne()
+            wakePatient(warm.key)
         } else {
-            provisioned[ObjectIdentifier(warm)] = nil
-            memoryInUse -= warm.memory
-            await offLoop { await warm.stop() }
+            await discard(warm)
         }
+        return result
+    }
+
+    /// Tears down a sandbox that may not serve again, and lets waiting invocations schedule.
+    private func discard(_ warm: Warm) async {
+        provisioned[ObjectIdentifier(warm)] = nil
+        memoryInUse -= warm.memory
+        await offLoop { await warm.stop() }
         wakeOne()
         wakePatient(warm.key)
-        return result
     }
 
     /// Idle sandboxes that may be torn down to make room: not provisioned, not of `key`'s version.

@@ -15,6 +15,9 @@ final class SandboxSession: Sendable {
         case runtime(RuntimeOutcome)
         case timedOut
         case exited(status: Int32, initError: (body: [UInt8], type: String?)?, oomKilled: Bool)
+        /// The runtime had served before and exited without taking this invocation (it crashed after its
+        /// last answer, or while it waited): the invocation never ran, so it may run in another sandbox.
+        case notTaken
     }
 
     private let cgroup: CgroupV1
@@ -62,18 +65,20 @@ final class SandboxSession: Sendable {
     /// exit watcher (no polling).
     func run(_ invocation: RuntimeInvocation, timeout: Duration) async -> Outcome {
         guard let (sandbox, endpoint) = parts.withLock({ $0 }) else { return .timedOut }
-        if sandbox.exitStatus() != nil { return exitOutcome(sandbox) }
+        let served = isReady
+        if sandbox.exitStatus() != nil { return served ? .notTaken : exitOutcome(sandbox) }
         let race = Race()
         current.withLock { $0 = race }
-        if isReady {
+        if served {
             // The warm path: the deadline is an event-loop timer, far cheaper than a task per invocation.
             let timer = MultiThreadedEventLoopGroup.singleton.any().scheduleTask(in: .nanoseconds(timeout.nanoseconds)) {
                 race.finish(.timedOut)
             }
-            let outcome = await deliver(invocation, endpoint, race)
+            let outcome = await deliver(invocation, endpoint, race, served: true)
             timer.cancel()
             return outcome
         }
+        // Not ready: a runtime that exits now failed its initialisation, and that is this invocation's answer.
         let timer = Task {
             // Initialisation has its own limit (Lambda's 10 s); the function's timeout starts once the
             // runtime is ready, so a cold start under load does not eat the function's time.
@@ -87,13 +92,16 @@ final class SandboxSession: Sendable {
             }
             if !Task.isCancelled { race.finish(.timedOut) }
         }
-        let outcome = await deliver(invocation, endpoint, race)
+        let outcome = await deliver(invocation, endpoint, race, served: false)
         timer.cancel()
         return outcome
     }
 
-    /// Hands `invocation` to the runtime and waits for the first ending `race` hears of.
-    private func deliver(_ invocation: RuntimeInvocation, _ endpoint: RuntimeEndpoint, _ race: Race) async -> Outcome {
+    /// Hands `invocation` to the runtime and waits for the first ending `race` hears of. `served`: the
+    /// runtime had asked for work before, so an exit before it takes this invocation is `.notTaken`.
+    private func deliver(_ invocation: RuntimeInvocation, _ endpoint: RuntimeEndpoint, _ race: Race, served: Bool)
+        async -> Outcome
+    {
         let outcome = await withCheckedContinuation { continuation in
             race.wait(continuation)
             if !endpoint.invoke(invocation, complete: { race.finish(.runtime($0)) }) {
@@ -101,7 +109,8 @@ final class SandboxSession: Sendable {
             }
         }
         current.withLock { $0 = nil }
-        endpoint.abandon(invocation.requestId)
+        let taken = endpoint.abandon(invocation.requestId)
+        if served, case .exited = outcome, !taken { return .notTaken }
         return outcome
     }
 
@@ -190,6 +199,14 @@ final class SandboxSession: Sendable {
             return (
                 .platformError(
                     "Sandbox.Timedout", "RequestId: \(requestId) Error: Task timed out after \(timeout).00 seconds",
+                    version: version),
+                false
+            )
+        case .notTaken:
+            // Only when the invoker has no other sandbox to try: the invocation did not run.
+            return (
+                .platformError(
+                    "Runtime.ExitError", "RequestId: \(requestId) Error: Runtime exited without providing a reason",
                     version: version),
                 false
             )

@@ -52,15 +52,19 @@ public final class RuntimeEndpoint: Sendable {
         }
     }
 
-    /// Gives up on the invocation in flight (deadline passed, sandbox torn down).
-    public func abandon(_ requestId: String) {
-        let complete = state.withLock { state -> (@Sendable (RuntimeOutcome) -> Void)? in
-            guard let inflight = state.inflight, inflight.id == requestId else { return nil }
+    /// Gives up on the invocation in flight (deadline passed, sandbox torn down). Returns false when the
+    /// runtime never took it (no `/next` came for it), so it never ran.
+    @discardableResult
+    public func abandon(_ requestId: String) -> Bool {
+        let (taken, complete) = state.withLock { state -> (Bool, (@Sendable (RuntimeOutcome) -> Void)?) in
+            guard let inflight = state.inflight, inflight.id == requestId else { return (true, nil) }
+            let taken = state.pending?.requestId != requestId
             state.inflight = nil
             state.pending = nil
-            return inflight.complete
+            return (taken, inflight.complete)
         }
         complete?(.abandoned)
+        return taken
     }
 
     // MARK: runtime side

@@ -37,6 +37,20 @@ import Testing
         #expect(outcomes.withLock { $0 } == [.abandoned])
     }
 
+    @Test("abandon says whether the runtime had taken the invocation: not while it waits for a /next")
+    func abandonTellsWhetherTaken() {
+        let endpoint = RuntimeEndpoint()
+        let outcomes = Mutex<[RuntimeOutcome]>([])
+        #expect(endpoint.invoke(invocation("a")) { result in outcomes.withLock { $0.append(result) } })
+        #expect(!endpoint.abandon("a"))  // no /next came: it never ran
+        #expect(outcomes.withLock { $0 } == [.abandoned])
+        #expect(endpoint.invoke(invocation("b")) { result in outcomes.withLock { $0.append(result) } })
+        #expect(endpoint.next { _ in })
+        #expect(endpoint.abandon("b"))  // delivered: the runtime was running it
+        #expect(endpoint.abandon("b"))  // already ended: nothing to give up, and it had been taken
+        #expect(outcomes.withLock { $0 } == [.abandoned, .abandoned])
+    }
+
     @Test("A warm-up result before the first /next is accepted and changes nothing; after it, the id is unknown")
     func warmUpBeforeReady() {
         let events = Mutex<[RuntimeEvent]>([])

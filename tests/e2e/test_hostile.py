@@ -37,23 +37,62 @@ def handler(event, context):
             with open("/tmp/fill", "wb") as f:
                 while True:
                     f.write(b"\0" * (1 << 20))
+                    f.flush()
                     written += 1
         except OSError as e:
             return {"written_mb": written, "error": type(e).__name__}
+        finally:
+            os.unlink("/tmp/fill")
     if action == "fork-bomb":
-        children = 0
+        children, error = [], None
         try:
-            while children < 5000:
-                if os.fork() == 0:
+            while len(children) < 5000:
+                pid = os.fork()
+                if pid == 0:
                     time.sleep(30)
                     os._exit(0)
-                children += 1
+                children.append(pid)
         except OSError as e:
-            return {"children": children, "error": type(e).__name__}
-        return {"children": children, "error": None}
+            error = type(e).__name__
+        for pid in children:
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+        return {"children": len(children), "error": error}
     if action == "allocate":
-        blocks = [bytearray(64 << 20) for _ in range(64)]
+        blocks = [b"x" * (64 << 20) for _ in range(64)]
         return len(blocks)
+    if action == "kill-all":
+        return attempt(lambda: os.kill(-1, signal.SIGKILL))
+    if action == "scan":
+        def is_open(port):
+            with socket.socket() as s:
+                s.settimeout(0.5)
+                # a connect from an ephemeral port to that same port meets itself (TCP simultaneous open)
+                return s.connect_ex(("127.0.0.1", port)) == 0 and s.getsockname() != s.getpeername()
+        return {"open": [p for p in range(1, 65536) if is_open(p)],
+                "runtime_api": os.environ["AWS_LAMBDA_RUNTIME_API"], "endpoint": os.environ.get("AWS_ENDPOINT_URL")}
+    if action == "post-for":
+        import urllib.request, urllib.error
+        api = os.environ["AWS_LAMBDA_RUNTIME_API"]
+        req = urllib.request.Request(f"http://{api}/2018-06-01/runtime/invocation/{event['id']}/response",
+                                     data=b'"hijacked"', method="POST")
+        try:
+            return urllib.request.urlopen(req, timeout=2).status
+        except urllib.error.HTTPError as e:
+            return e.code
+    if action == "walk":
+        found, marker = [], event["marker"].encode()
+        for top in ["/etc", "/opt", "/tmp", "/var", "/home", "/root", "/srv", "/mnt", "/work"]:
+            for d, _, files in os.walk(top):
+                for f in files:
+                    try:
+                        with open(os.path.join(d, f), "rb") as fh:
+                            if marker in fh.read(1 << 20):
+                                found.append(os.path.join(d, f))
+                    except OSError:
+                        pass
+        return {"found": found, "reads": {p: attempt(lambda p=p: len(open(p, "rb").read())) for p in event["paths"]},
+                "lists": {p: attempt(lambda p=p: os.listdir(p)) for p in event["dirs"]}}
     if action == "spin":
         while True:
             pass
@@ -87,6 +126,19 @@ def hostile(nimbus, alice):
     return client, name, bystander
 
 
+@pytest.fixture(scope="module")
+def big_hostile(nimbus, alice, hostile):
+    """The same code with a full vCPU and room in memory, so that only the limit under test can stop it."""
+    from e2e_helpers import role_arn, unique_name
+
+    client, _, bystander = hostile
+    name = unique_name("hostile-big")
+    client.create_function(FunctionName=name, Runtime="python3.12", Handler="app.handler", Role=role_arn(alice.account_id),
+                           Code={"ZipFile": make_zip({"app.py": HOSTILE})}, Timeout=30, MemorySize=1769,
+                           EphemeralStorage={"Size": 512})
+    return client, name, bystander
+
+
 def run(client, name, event):
     resp = client.invoke(FunctionName=name, Payload=json.dumps(event))
     return resp.get("FunctionError"), json.loads(resp["Payload"].read())
@@ -94,6 +146,11 @@ def run(client, name, event):
 
 def bystander_ok(client, bystander):
     assert run(client, bystander, {"x": 1}) == (None, {"ok": {"x": 1}})
+
+
+# What a sandbox's root holds: the host's /usr (and the links into it), its own /tmp, /proc and /dev, /etc with
+# three host files, and /var/task and /var/runtime.
+SANDBOX_ROOT = {"bin", "dev", "etc", "lib", "lib64", "proc", "sbin", "tmp", "usr", "var"}
 
 
 def test_cannot_read_host_files_or_other_code(nimbus, hostile):
@@ -107,17 +164,64 @@ def test_cannot_read_host_files_or_other_code(nimbus, hostile):
     assert out["/proc/1/environ"] in ("allowed:0", "denied:PermissionError")  # bwrap's env is empty
     assert out["/var/task/app.py"].startswith("allowed")  # its own code
     _, root = run(client, name, {"action": "list-root"})
-    assert "work" not in root and "root" not in root or root.count("root") == 0
+    assert set(root) <= SANDBOX_ROOT, root
     bystander_ok(client, bystander)
 
 
-def test_sees_only_its_own_processes_and_cannot_kill_the_host(hostile):
+def test_cannot_find_another_accounts_code_or_the_data_directory(server_factory):
+    """The shared server's data directory is under /tmp, which a sandbox's own /tmp hides anyway: this server's is
+    not. Bob's function runs first, so its code sits in the code store and in a task directory on the host; Alice's
+    function then looks for it by its host paths and by a marker in its text, everywhere it can read."""
+    import shutil
+    import tempfile
+    import uuid
+    from pathlib import Path
+
+    from e2e_helpers import make_traversable, role_arn
+
+    data_dir = Path(tempfile.mkdtemp(prefix="nimbus-e2e-hostile-", dir="/var/tmp"))
+    try:
+        make_traversable(data_dir)
+        server = server_factory(data_dir=data_dir)
+        alice, bob = server.create_account("alice"), server.create_account("bob")
+        marker = f"bob-secret-{uuid.uuid4().hex}"
+        bob_client = server.client(bob)
+        bob_client.create_function(FunctionName="secret", Runtime="python3.12", Handler="app.handler",
+                                   Role=role_arn(bob.account_id),
+                                   Code={"ZipFile": make_zip({"app.py": f"def handler(e, c):\n    return '{marker}'\n"})})
+        assert json.loads(bob_client.invoke(FunctionName="secret", Payload=b"{}")["Payload"].read()) == marker
+        on_host = [str(p) for p in data_dir.rglob("*") if p.is_file() and marker.encode() in p.read_bytes()]
+        assert len(on_host) >= 2, on_host  # the stored package and the running sandbox's extracted code
+
+        client = server.client(alice)
+        client.create_function(FunctionName="explorer", Runtime="python3.12", Handler="app.handler",
+                               Role=role_arn(alice.account_id), Code={"ZipFile": make_zip({"app.py": HOSTILE})},
+                               Timeout=60, MemorySize=1769)
+        err, out = run(client, "explorer", {"action": "walk", "marker": marker,
+                                            "paths": on_host + [f"{data_dir}/nimbus.sqlite"],
+                                            "dirs": [str(data_dir), f"{data_dir}/instances"]})
+        assert err is None, out
+        assert out["found"] == [], out["found"]
+        assert all(v.startswith("denied") for v in out["reads"].values()), out["reads"]
+        assert all(v.startswith("denied") for v in out["lists"].values()), out["lists"]
+        assert json.loads(bob_client.invoke(FunctionName="secret", Payload=b"{}")["Payload"].read()) == marker
+    finally:
+        server_factory.close()
+        shutil.rmtree(data_dir, ignore_errors=True)
+
+
+def test_sees_only_its_own_processes_and_cannot_kill_the_host(nimbus, hostile):
     client, name, bystander = hostile
     _, count = run(client, name, {"action": "processes"})
     assert count < 10
-    _, out = run(client, name, {"action": "kill", "pids": [os.getpid(), 1 + os.getpid()]})
+    _, out = run(client, name, {"action": "kill", "pids": [os.getpid(), 1 + os.getpid(), nimbus.pid]})
     assert all(v.startswith("denied") for v in out.values())
+    # kill(-1) signals every process the caller may signal: inside its pid namespace there is none but init
+    err, out = run(client, name, {"action": "kill-all"})
+    assert err is None and out in ("allowed:None", "denied:ProcessLookupError"), out
+    assert nimbus.alive()
     bystander_ok(client, bystander)
+    assert run(client, name, {"action": "processes"})[0] is None
 
 
 def test_cannot_write_outside_tmp_or_make_namespaces(hostile):
@@ -137,26 +241,68 @@ def test_cannot_reach_the_nimbus_api_or_host_loopback(nimbus, hostile):
     bystander_ok(client, bystander)
 
 
-def test_fork_bomb_is_stopped_by_the_pids_limit(hostile):
-    client, name, bystander = hostile
-    err, out = run(client, name, {"action": "fork-bomb"})
-    # Stopped by pids.max (fork fails) or, with 128 MB, by the memory limit first, or by the timeout.
-    if err is None:
-        assert out["error"] == "BlockingIOError" and out["children"] < 5000, out
-    else:
-        assert out["errorType"] in ("Runtime.OutOfMemory", "Sandbox.Timedout", "Runtime.ExitError"), out
+def test_reaches_no_runtime_api_but_its_own(nimbus, alice, big_hostile):
+    """Every loopback port is tried while other sandboxes (the bystander's, pre-initialised instances) wait on
+    their Runtime APIs: the only ones open are the sandbox's own Runtime API and its relay to the Nimbus API."""
+    import concurrent.futures
+    from urllib.parse import urlsplit
+
+    client, name, bystander = big_hostile
     bystander_ok(client, bystander)
-    # and the function itself works again, in a fresh environment if its sandbox was destroyed
-    assert run(client, name, {"action": "processes"})[0] is None
+    slow = "import time\ndef handler(e, c):\n    time.sleep(e['sleep'])\n    return c.aws_request_id\n"
+    from e2e_helpers import role_arn, unique_name
+
+    sleeper = unique_name("sleeper")
+    client.create_function(FunctionName=sleeper, Runtime="python3.12", Handler="app.handler",
+                           Role=role_arn(alice.account_id), Code={"ZipFile": make_zip({"app.py": slow})}, Timeout=60)
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        busy = pool.submit(run, nimbus.client(alice), sleeper, {"sleep": 4})  # in flight during the scan
+        err, out = run(client, name, {"action": "scan"})
+        _, sleeper_id = busy.result()
+    assert err is None, out
+    api = urlsplit(f"http://{out['runtime_api']}")
+    assert api.hostname == "127.0.0.1"
+    expected = {api.port} | ({urlsplit(out["endpoint"]).port} if out["endpoint"] else set())
+    assert set(out["open"]) == expected, out
+    assert sleeper_id and sleeper_id != "hijacked"
+    # its own Runtime API knows nothing of another sandbox's invocation
+    err, status = run(client, name, {"action": "post-for", "id": sleeper_id})
+    assert err is None and status == 400, status
+    bystander_ok(client, bystander)
 
 
-def test_filling_tmp_and_allocating_past_memory_are_contained(hostile):
+def test_fork_bomb_is_stopped_by_the_pids_limit(big_hostile):
+    client, name, bystander = big_hostile
+    err, out = run(client, name, {"action": "fork-bomb"})
+    # Lambda's limit is 1,024 processes and threads: the runtime's own take a few of them
+    assert err is None and out["error"] == "BlockingIOError", out
+    assert 1000 <= out["children"] < 1024, out
+    bystander_ok(client, bystander)
+    err, count = run(client, name, {"action": "processes"})
+    assert err is None and count < 10, count  # every child was reaped
+
+
+def test_allocating_past_memory_is_an_out_of_memory_error(hostile):
     client, name, bystander = hostile
     err, out = run(client, name, {"action": "allocate"})
-    assert err == "Unhandled" and out["errorType"] in ("Runtime.OutOfMemory", "MemoryError"), out
+    assert err == "Unhandled" and out["errorType"] == "Runtime.OutOfMemory", out
+    bystander_ok(client, bystander)
+    assert run(client, name, {"action": "processes"})[0] is None  # a fresh environment
+
+
+def test_filling_tmp_stops_at_its_ephemeral_storage(big_hostile):
+    client, name, bystander = big_hostile
     err, out = run(client, name, {"action": "fill-tmp"})
-    # tmpfs /tmp counts against the 128 MB memory limit: the runtime is OOM-killed or gets ENOSPC
-    assert (err == "Unhandled" and out["errorType"] == "Runtime.OutOfMemory") or out.get("error") == "OSError", out
+    # tmpfs /tmp is EphemeralStorage (512 MB) big: ENOSPC there, long before the 1,769 MB memory limit
+    assert err is None and out["error"] == "OSError" and 500 <= out["written_mb"] <= 512, out
+    bystander_ok(client, bystander)
+
+
+def test_filling_tmp_counts_against_memory(hostile):
+    client, name, bystander = hostile
+    err, out = run(client, name, {"action": "fill-tmp"})
+    # 128 MB of memory and 512 MB of /tmp: tmpfs pages are charged to the sandbox's memory cgroup
+    assert err == "Unhandled" and out["errorType"] == "Runtime.OutOfMemory", out
     bystander_ok(client, bystander)
 
 

@@ -18,7 +18,7 @@ from e2e_helpers import make_zip, unique_name
 pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="sandboxes need root (CI runs as root)")
 
 PYTHON = """
-import os, sys, time
+import os, sys, threading, time
 state = {"calls": 0}
 def handler(event, context):
     state["calls"] += 1
@@ -30,6 +30,12 @@ def handler(event, context):
         sys.exit(event["exit"])
     if event.get("say"):
         print(event["say"])
+    if event.get("die_after"):
+        def die():
+            time.sleep(event["die_after"])
+            print("exiting between invocations", flush=True)
+            os._exit(0)
+        threading.Thread(target=die).start()
     return {"event": event, "calls": state["calls"], "function": context.function_name,
             "version": context.function_version, "memory": context.memory_limit_in_mb,
             "requestId": context.aws_request_id, "arn": context.invoked_function_arn,
@@ -123,6 +129,23 @@ def test_runtime_exit_is_reported(client, python_fn):
     assert err["errorMessage"].endswith("Error: Runtime exited with error: exit status 3")
 
 
+def test_a_runtime_that_exits_between_invocations_is_replaced(nimbus, client, alice, python_fn):
+    """The runtime exits after its answer, before it asks for more: the next invocation never reached it, so it
+    runs in a fresh environment (a cold start) instead of failing, and what the runtime wrote is in the log."""
+    import time
+
+    assert json.loads(invoke(client, python_fn, {"die_after": 0.2})[1])["calls"] == 1
+    time.sleep(1)
+    resp, body = invoke(client, python_fn, {"n": 1}, LogType="Tail")
+    assert "FunctionError" not in resp, body
+    assert json.loads(body)["calls"] == 1  # module state is gone
+    assert "Init Duration" in base64.b64decode(resp["LogResult"]).decode()
+    # (a runtime that exits after taking an invocation fails it, as on Lambda; test_invoke_runtimes.py has one
+    # that exits at once after its answer: awslambdaric after a response over 6 MB)
+    log = _logs(os.environ.get("NIMBUS_BIN", "nimbus"), nimbus.data_dir, alice.account_id, python_fn)
+    assert "exiting between invocations" in log
+
+
 def test_init_error_is_returned_on_the_invoke(client, make_function):
     name = make_function(client, Handler="missing.handler", zip_bytes=make_zip({"app.py": PYTHON}))["FunctionName"]
     resp, body = invoke(client, name, {})
@@ -170,6 +193,27 @@ def test_reserved_concurrency_zero_throttles_before_running(client, python_fn):
     assert e.value.response["Reason"] == "ReservedFunctionConcurrentInvocationLimitExceeded"
     client.delete_function_concurrency(FunctionName=python_fn)
     assert client.invoke(FunctionName=python_fn, Payload=b"{}")["StatusCode"] == 200
+
+
+def test_reserved_concurrency_one_throttles_a_concurrent_invoke_before_it_runs(nimbus, client, alice, python_fn):
+    import concurrent.futures
+    import time
+
+    client.put_function_concurrency(FunctionName=python_fn, ReservedConcurrentExecutions=1)
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        busy = pool.submit(invoke, nimbus.client(alice), python_fn, {"sleep": 1.5})
+        time.sleep(0.7)  # the first is running (a cold start takes well under that)
+        with pytest.raises(ClientError) as e:
+            client.invoke(FunctionName=python_fn, Payload=json.dumps({"say": "throttled-marker"}))
+        resp, body = busy.result()
+    assert "FunctionError" not in resp and json.loads(body)["event"] == {"sleep": 1.5}
+    assert e.value.response["ResponseMetadata"]["HTTPStatusCode"] == 429
+    assert e.value.response["Error"]["Code"] == "TooManyRequestsException"
+    assert e.value.response["Reason"] == "ReservedFunctionConcurrentInvocationLimitExceeded"
+    throttled = e.value.response["ResponseMetadata"]["RequestId"]
+    assert throttled and json.loads(invoke(client, python_fn, {})[1])["calls"] == 2  # one sandbox served both
+    log = _logs(os.environ.get("NIMBUS_BIN", "nimbus"), nimbus.data_dir, alice.account_id, python_fn)
+    assert throttled not in log and "throttled-marker" not in log and "START RequestId" in log
 
 
 def test_dry_run_and_bad_payloads(client, python_fn):
@@ -286,5 +330,6 @@ def test_deprecated_invoke_async_runs_like_an_event(nimbus, client, alice, pytho
     with pytest.raises(ClientError) as e:
         client.invoke_async(FunctionName=python_fn + "-missing", InvokeArgs=b"{}")
     assert e.value.response["Error"]["Code"] == "ResourceNotFoundException"
+
 
 

@@ -23,9 +23,18 @@ def cgroup_scope(data_dir: Path) -> str:
     return format(h, "x")
 
 
-def sandboxes(scope: str) -> list[str]:
-    parent = Path(f"/sys/fs/cgroup/pids/nimbus/{scope}")
+CONTROLLERS = ("memory", "cpu", "cpuacct", "pids", "freezer")  # CgroupV1.controllers
+
+
+def sandboxes(scope: str, controller: str = "pids") -> list[str]:
+    parent = Path(f"/sys/fs/cgroup/{controller}/nimbus/{scope}")
     return [p.name for p in parent.iterdir() if p.is_dir()] if parent.exists() else []
+
+
+def host_mounts_under(path: Path) -> list[str]:
+    """Mount points in the host's mount namespace at or below `path` (sandboxes mount only in their own)."""
+    points = [line.split()[1] for line in Path("/proc/self/mounts").read_text().splitlines()]
+    return [p for p in points if p == str(path) or p.startswith(f"{path}/")]
 
 
 def scope_pids(scope: str) -> list[int]:
@@ -55,8 +64,10 @@ def test_sigkill_leaves_no_strays_and_restart_sweeps(server_factory):
     scope = cgroup_scope(server.data_dir)
     before = set(sandboxes(scope))
     pids = scope_pids(scope)
-    # the function's sandbox and the pre-initialised instances waiting beside it
+    # the function's sandbox and the pre-initialised instances waiting beside it, in every controller
     assert len(before) >= 2 and pids
+    assert all(before <= set(sandboxes(scope, c)) for c in CONTROLLERS)
+    assert host_mounts_under(server.data_dir) == []
     assert before & set(os.listdir(server.data_dir / "instances")), "task directories are named by sandbox"
 
     server.kill()  # SIGKILL: no graceful shutdown
@@ -66,7 +77,9 @@ def test_sigkill_leaves_no_strays_and_restart_sweeps(server_factory):
     assert not alive(pids), "bwrap --die-with-parent takes every sandbox down with the server"
 
     restarted = server_factory.restart(server)
-    assert not before & set(sandboxes(scope)), "the restarted server swept its predecessor's cgroups"
+    for controller in CONTROLLERS:
+        assert not before & set(sandboxes(scope, controller)), f"the restart swept its predecessor's {controller} cgroups"
+    assert host_mounts_under(server.data_dir) == []
     assert not before & set(os.listdir(restarted.data_dir / "instances")), "and its sandboxes' task directories"
     client = restarted.client(alice)
     assert json.loads(client.invoke(FunctionName="probe", Payload=b'{"b":2}')["Payload"].read()) == {"b": 2}
