@@ -24,13 +24,14 @@ public struct RuntimeRegistry: Sendable {
     /// Start-up warnings (runtimes served by a different installed interpreter).
     public private(set) var warnings: [String] = []
 
+    /// Identifiers served by another installed runtime unless configuration says otherwise.
+    public static let defaultAliases = ["python3.12": "python3.11", "python3.13": "python3.11", "python3.14": "python3.11"]
+
     /// The registry for this machine: Debian's python 3.11 with awslambdaric under `pythonRuntime`, node 20
     /// with Nimbus's bootstrap under `nodeRuntime`, and `provided` runtimes running the function's bootstrap.
-    /// `aliases` maps identifiers without their own interpreter to an installed one (e.g. python3.12 → python3.11).
-    public init(
-        pythonRuntime: String?, nodeRuntime: String?,
-        aliases: [String: String] = ["python3.12": "python3.11", "python3.13": "python3.11", "python3.14": "python3.11"]
-    ) {
+    /// `aliases` maps identifiers without their own interpreter to an installed one (e.g. python3.12 → python3.11);
+    /// every mapping, and every one that cannot be made, is a start-up warning.
+    public init(pythonRuntime: String?, nodeRuntime: String?, aliases: [String: String] = Self.defaultAliases) {
         var launches: [String: Launch] = [
             "provided.al2023": Self.provided,
             "provided.al2": Self.provided,
@@ -47,10 +48,16 @@ public struct RuntimeRegistry: Sendable {
                 name: "nodejs20.x", runtimeDirectory: nodeRuntime, command: ["/usr/bin/node", "/var/runtime/bootstrap.js"],
                 environment: ["NODE_PATH": "/var/task/node_modules"], managed: true, zygote: .node)
         }
+        let installed = launches
         for (alias, target) in aliases.sorted(by: { $0.key < $1.key }) {
-            guard let launch = launches[target], launches[alias] == nil else { continue }
-            launches[alias] = launch
-            warnings.append("runtime \(alias) is not installed; it is served by \(target)")
+            if installed[alias] != nil {
+                warnings.append("runtime \(alias) is installed; its mapping to \(target) is ignored")
+            } else if let launch = installed[target] {
+                launches[alias] = launch
+                warnings.append("runtime \(alias) is not installed; it is served by \(target)")
+            } else {
+                warnings.append("runtime \(alias) is not served: it is mapped to \(target), which is not installed")
+            }
         }
         self.launches = launches
     }

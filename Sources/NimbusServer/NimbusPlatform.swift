@@ -234,7 +234,9 @@ public struct NimbusPlatform: Sendable {
         }
         let registry = RuntimeRegistry(
             pythonRuntime: runtimeDirectory("NIMBUS_PYTHON_RUNTIME", "/opt/nimbus/runtimes/python"),
-            nodeRuntime: runtimeDirectory("NIMBUS_NODE_RUNTIME", "/opt/nimbus/runtimes/node"))
+            nodeRuntime: runtimeDirectory("NIMBUS_NODE_RUNTIME", "/opt/nimbus/runtimes/node"),
+            aliases: environment["NIMBUS_RUNTIME_ALIASES"].map { Dictionary(Self.pairs($0)) { _, last in last } }
+                ?? RuntimeRegistry.defaultAliases)
         for warning in registry.warnings { logger.warning("\(warning)") }
         var pool = Invoker.Configuration()
         if let seconds = environment["NIMBUS_IDLE_TIMEOUT"].flatMap(Int.init) { pool.idleTimeout = .seconds(seconds) }
@@ -251,10 +253,18 @@ public struct NimbusPlatform: Sendable {
     /// Parses `runtime=count,…` (e.g. `python3.11=4,nodejs20.x=0`); malformed parts are ignored.
     static func counts(_ text: String) -> [String: Int] {
         var counts: [String: Int] = [:]
-        for part in text.split(separator: ",") {
-            let pair = part.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
-            if pair.count == 2, let count = Int(pair[1]), count >= 0 { counts[pair[0]] = count }
+        for (runtime, value) in pairs(text) {
+            if let count = Int(value), count >= 0 { counts[runtime] = count }
         }
         return counts
+    }
+
+    /// The `key=value` parts of a comma-separated list (e.g. `python3.12=python3.11`), trimmed; parts without
+    /// `=` or with an empty side are ignored.
+    static func pairs(_ text: String) -> [(String, String)] {
+        text.split(separator: ",").compactMap { part in
+            let pair = part.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+            return pair.count == 2 && !pair[0].isEmpty && !pair[1].isEmpty ? (pair[0], pair[1]) : nil
+        }
     }
 }

@@ -333,3 +333,26 @@ def test_deprecated_invoke_async_runs_like_an_event(nimbus, client, alice, pytho
 
 
 
+
+def test_runtime_mappings_come_from_configuration_and_are_announced(server_factory, monkeypatch):
+    """NIMBUS_RUNTIME_ALIASES replaces the default mappings: python3.13 is served by the installed python3.11,
+    python3.12 points at nothing installed and is refused on Invoke; both are warnings at start-up."""
+    monkeypatch.setenv("NIMBUS_RUNTIME_ALIASES", "python3.13=python3.11,python3.12=ruby3.3")
+    monkeypatch.setenv("NIMBUS_PREINITIALISED", "")
+    server = server_factory()
+    client = server.client(server.accounts["alice"])
+    code = make_zip({"app.py": "import sys\ndef handler(e, c):\n    return list(sys.version_info[:2])\n"})
+    from e2e_helpers import role_arn
+
+    for runtime in ("python3.13", "python3.12"):
+        client.create_function(FunctionName=runtime.replace(".", "-"), Runtime=runtime, Handler="app.handler",
+                               Role=role_arn(server.accounts["alice"].account_id), Code={"ZipFile": code})
+    assert json.loads(client.invoke(FunctionName="python3-13", Payload=b"{}")["Payload"].read()) == [3, 11]
+    with pytest.raises(ClientError) as e:
+        client.invoke(FunctionName="python3-12", Payload=b"{}")
+    assert e.value.response["Error"]["Code"] == "InvalidRuntimeException"
+    assert e.value.response["ResponseMetadata"]["HTTPStatusCode"] == 502
+    log = server.output()
+    assert "runtime python3.13 is not installed; it is served by python3.11" in log
+    assert "runtime python3.12 is not served: it is mapped to ruby3.3, which is not installed" in log
+    assert "python3.14" not in log  # the default mappings were replaced
