@@ -218,7 +218,12 @@ public actor Invoker: InvocationHandler {
             if !leftover.isEmpty {
                 logs?.append(leftover, account: warm.key.account, region: warm.key.region, function: warm.key.function)
             }
-            await discard(warm)
+            // Torn down in the background: the invocation schedules again before anything else can take
+            // the concurrency and memory it already had.
+            provisioned[ObjectIdentifier(warm)] = nil
+            memoryInUse -= warm.memory
+            warm.sandbox.signalKill()
+            Task { await warm.stop() }
             return nil
         }
         var (result, reusable) = SandboxSession.result(

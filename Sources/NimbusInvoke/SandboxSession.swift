@@ -17,7 +17,7 @@ final class SandboxSession: Sendable {
         case exited(status: Int32, initError: (body: [UInt8], type: String?)?, oomKilled: Bool)
         /// The runtime had served before and exited without taking this invocation (it crashed after its
         /// last answer, or while it waited): the invocation never ran, so it may run in another sandbox.
-        case notTaken
+        case notTaken(status: Int32, oomKilled: Bool)
     }
 
     private let cgroup: CgroupV1
@@ -66,9 +66,16 @@ final class SandboxSession: Sendable {
     func run(_ invocation: RuntimeInvocation, timeout: Duration) async -> Outcome {
         guard let (sandbox, endpoint) = parts.withLock({ $0 }) else { return .timedOut }
         let served = isReady
-        if sandbox.exitStatus() != nil { return served ? .notTaken : exitOutcome(sandbox) }
         let race = Race()
+        // Watched before the exit is checked: an exit after the check finds the race and ends it.
         current.withLock { $0 = race }
+        if sandbox.exitStatus() != nil {
+            current.withLock { $0 = nil }
+            guard served, case .exited(let status, _, let oomKilled) = exitOutcome(sandbox) else {
+                return exitOutcome(sandbox)
+            }
+            return .notTaken(status: status, oomKilled: oomKilled)
+        }
         if served {
             // The warm path: the deadline is an event-loop timer, far cheaper than a task per invocation.
             let timer = MultiThreadedEventLoopGroup.singleton.any().scheduleTask(in: .nanoseconds(timeout.nanoseconds)) {
@@ -110,7 +117,9 @@ final class SandboxSession: Sendable {
         }
         current.withLock { $0 = nil }
         let taken = endpoint.abandon(invocation.requestId)
-        if served, case .exited = outcome, !taken { return .notTaken }
+        if served, case .exited(let status, _, let oomKilled) = outcome, !taken {
+            return .notTaken(status: status, oomKilled: oomKilled)
+        }
         return outcome
     }
 
@@ -202,17 +211,10 @@ final class SandboxSession: Sendable {
                     version: version),
                 false
             )
-        case .notTaken:
-            // Only when the invoker has no other sandbox to try: the invocation did not run.
-            return (
-                .platformError(
-                    "Runtime.ExitError", "RequestId: \(requestId) Error: Runtime exited without providing a reason",
-                    version: version),
-                false
-            )
         case .exited(_, let initError?, _):
             return (InvocationResult(body: initError.body, functionError: "Unhandled", executedVersion: version), false)
-        case .exited(let status, nil, let oomKilled):
+        case .exited(let status, nil, let oomKilled), .notTaken(let status, let oomKilled):
+            // (.notTaken only when the invoker has no other sandbox left to try)
             let signal = status & 0x7f
             let reason: String
             if signal != 0 {

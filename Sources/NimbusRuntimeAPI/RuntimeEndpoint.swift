@@ -52,8 +52,8 @@ public final class RuntimeEndpoint: Sendable {
         }
     }
 
-    /// Gives up on the invocation in flight (deadline passed, sandbox torn down). Returns false when the
-    /// runtime never took it (no `/next` came for it), so it never ran.
+    /// Gives up on the invocation in flight (deadline passed, sandbox torn down). Returns true unless the
+    /// invocation was still waiting for a `/next`: false means the runtime never took it, so it never ran.
     @discardableResult
     public func abandon(_ requestId: String) -> Bool {
         let (taken, complete) = state.withLock { state -> (Bool, (@Sendable (RuntimeOutcome) -> Void)?) in

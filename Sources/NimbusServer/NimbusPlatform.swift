@@ -232,11 +232,12 @@ public struct NimbusPlatform: Sendable {
             let path = environment[variable] ?? fallback
             return FileManager.default.fileExists(atPath: path) ? path : nil
         }
+        let aliases = environment["NIMBUS_RUNTIME_ALIASES"].map(Self.pairs)
+        for part in aliases?.malformed ?? [] { logger.warning("NIMBUS_RUNTIME_ALIASES: ignored '\(part)'") }
         let registry = RuntimeRegistry(
             pythonRuntime: runtimeDirectory("NIMBUS_PYTHON_RUNTIME", "/opt/nimbus/runtimes/python"),
             nodeRuntime: runtimeDirectory("NIMBUS_NODE_RUNTIME", "/opt/nimbus/runtimes/node"),
-            aliases: environment["NIMBUS_RUNTIME_ALIASES"].map { Dictionary(Self.pairs($0)) { _, last in last } }
-                ?? RuntimeRegistry.defaultAliases)
+            aliases: aliases.map { Dictionary($0.pairs) { _, last in last } } ?? RuntimeRegistry.defaultAliases)
         for warning in registry.warnings { logger.warning("\(warning)") }
         var pool = Invoker.Configuration()
         if let seconds = environment["NIMBUS_IDLE_TIMEOUT"].flatMap(Int.init) { pool.idleTimeout = .seconds(seconds) }
@@ -253,18 +254,24 @@ public struct NimbusPlatform: Sendable {
     /// Parses `runtime=count,…` (e.g. `python3.11=4,nodejs20.x=0`); malformed parts are ignored.
     static func counts(_ text: String) -> [String: Int] {
         var counts: [String: Int] = [:]
-        for (runtime, value) in pairs(text) {
+        for (runtime, value) in pairs(text).pairs {
             if let count = Int(value), count >= 0 { counts[runtime] = count }
         }
         return counts
     }
 
-    /// The `key=value` parts of a comma-separated list (e.g. `python3.12=python3.11`), trimmed; parts without
-    /// `=` or with an empty side are ignored.
-    static func pairs(_ text: String) -> [(String, String)] {
-        text.split(separator: ",").compactMap { part in
+    /// The `key=value` parts of a comma-separated list (e.g. `python3.12=python3.11`), trimmed, and the
+    /// parts that are not that (no `=`, or an empty side).
+    static func pairs(_ text: String) -> (pairs: [(String, String)], malformed: [String]) {
+        var result: (pairs: [(String, String)], malformed: [String]) = ([], [])
+        for part in text.split(separator: ",") where !part.allSatisfy(\.isWhitespace) {
             let pair = part.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
-            return pair.count == 2 && !pair[0].isEmpty && !pair[1].isEmpty ? (pair[0], pair[1]) : nil
+            if pair.count == 2, !pair[0].isEmpty, !pair[1].isEmpty {
+                result.pairs.append((pair[0], pair[1]))
+            } else {
+                result.malformed.append(part.trimmingCharacters(in: .whitespaces))
+            }
         }
+        return result
     }
 }

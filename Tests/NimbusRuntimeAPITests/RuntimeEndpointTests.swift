@@ -49,6 +49,10 @@ import Testing
         #expect(endpoint.abandon("b"))  // delivered: the runtime was running it
         #expect(endpoint.abandon("b"))  // already ended: nothing to give up, and it had been taken
         #expect(outcomes.withLock { $0 } == [.abandoned, .abandoned])
+        #expect(endpoint.next { _ in })  // a /next already waiting takes the invocation at once
+        #expect(endpoint.invoke(invocation("c")) { _ in })
+        #expect(endpoint.abandon("c"))
+        #expect(endpoint.abandon("unknown"))  // nothing in flight under that id: nothing says it did not run
     }
 
     @Test("A warm-up result before the first /next is accepted and changes nothing; after it, the id is unknown")

@@ -5,9 +5,10 @@ import Testing
 @Suite struct PlatformSettingsTests {
     @Test("key=value lists: trimmed, and parts without both sides are ignored")
     func pairs() {
-        let parsed = NimbusPlatform.pairs(" python3.12 = python3.11,bad,=x,y=,nodejs22.x=nodejs20.x ")
-        #expect(parsed.map { "\($0.0)=\($0.1)" } == ["python3.12=python3.11", "nodejs22.x=nodejs20.x"])
-        #expect(NimbusPlatform.pairs("").isEmpty)
+        let parsed = NimbusPlatform.pairs(" python3.12 = python3.11,bad,=x,y=, ,nodejs22.x=nodejs20.x ")
+        #expect(parsed.pairs.map { "\($0.0)=\($0.1)" } == ["python3.12=python3.11", "nodejs22.x=nodejs20.x"])
+        #expect(parsed.malformed == ["bad", "=x", "y="])
+        #expect(NimbusPlatform.pairs("").pairs.isEmpty && NimbusPlatform.pairs("").malformed.isEmpty)
     }
 
     @Test("Pre-initialised counts take non-negative integers only")

@@ -241,33 +241,54 @@ def test_cannot_reach_the_nimbus_api_or_host_loopback(nimbus, hostile):
     bystander_ok(client, bystander)
 
 
+SLEEPER = """
+import time
+import boto3
+
+def handler(event, context):
+    sqs = boto3.client("sqs")
+    url = sqs.get_queue_url(QueueName=event["queue"])["QueueUrl"]
+    sqs.send_message(QueueUrl=url, MessageBody=context.aws_request_id)  # tells the test who it is
+    time.sleep(event["sleep"])
+    return context.aws_request_id
+"""
+
+
 def test_reaches_no_runtime_api_but_its_own(nimbus, alice, big_hostile):
-    """Every loopback port is tried while other sandboxes (the bystander's, pre-initialised instances) wait on
-    their Runtime APIs: the only ones open are the sandbox's own Runtime API and its relay to the Nimbus API."""
+    """While another sandbox runs an invocation, the hostile function posts a result for that invocation's
+    request id to the only Runtime API it has, then tries every loopback port: the only ones open are its own
+    Runtime API and its relay to the Nimbus API, and the other invocation ends with its own answer."""
     import concurrent.futures
+    import time
     from urllib.parse import urlsplit
 
-    client, name, bystander = big_hostile
-    bystander_ok(client, bystander)
-    slow = "import time\ndef handler(e, c):\n    time.sleep(e['sleep'])\n    return c.aws_request_id\n"
     from e2e_helpers import role_arn, unique_name
 
+    client, name, bystander = big_hostile
+    sqs = nimbus.client(alice, service="sqs")
+    queue = unique_name("ids")
+    url = sqs.create_queue(QueueName=queue)["QueueUrl"]
     sleeper = unique_name("sleeper")
     client.create_function(FunctionName=sleeper, Runtime="python3.12", Handler="app.handler",
-                           Role=role_arn(alice.account_id), Code={"ZipFile": make_zip({"app.py": slow})}, Timeout=60)
+                           Role=role_arn(alice.account_id), Code={"ZipFile": make_zip({"app.py": SLEEPER})},
+                           Timeout=60, MemorySize=1769)
     with concurrent.futures.ThreadPoolExecutor(1) as pool:
-        busy = pool.submit(run, nimbus.client(alice), sleeper, {"sleep": 4})  # in flight during the scan
+        busy = pool.submit(run, nimbus.client(alice), sleeper, {"queue": queue, "sleep": 4})
+        deadline, sleeper_id = time.time() + 30, None
+        while sleeper_id is None and time.time() < deadline and not busy.done():
+            messages = sqs.receive_message(QueueUrl=url, WaitTimeSeconds=1).get("Messages", [])
+            sleeper_id = messages[0]["Body"] if messages else None
+        assert sleeper_id, "the sleeper did not report its request id"
+        err, status = run(client, name, {"action": "post-for", "id": sleeper_id})
+        assert not busy.done(), "the sleeper was meant to be in flight during the attempt"
+        assert err is None and status == 400, status
         err, out = run(client, name, {"action": "scan"})
-        _, sleeper_id = busy.result()
+        assert busy.result() == (None, sleeper_id)  # its own answer, not the hijacker's
     assert err is None, out
     api = urlsplit(f"http://{out['runtime_api']}")
     assert api.hostname == "127.0.0.1"
     expected = {api.port} | ({urlsplit(out["endpoint"]).port} if out["endpoint"] else set())
     assert set(out["open"]) == expected, out
-    assert sleeper_id and sleeper_id != "hijacked"
-    # its own Runtime API knows nothing of another sandbox's invocation
-    err, status = run(client, name, {"action": "post-for", "id": sleeper_id})
-    assert err is None and status == 400, status
     bystander_ok(client, bystander)
 
 

@@ -200,18 +200,19 @@ def test_reserved_concurrency_one_throttles_a_concurrent_invoke_before_it_runs(n
     import time
 
     client.put_function_concurrency(FunctionName=python_fn, ReservedConcurrentExecutions=1)
+    assert json.loads(invoke(client, python_fn, {})[1])["calls"] == 1  # warm: the next one starts at once
     with concurrent.futures.ThreadPoolExecutor(1) as pool:
-        busy = pool.submit(invoke, nimbus.client(alice), python_fn, {"sleep": 1.5})
-        time.sleep(0.7)  # the first is running (a cold start takes well under that)
+        busy = pool.submit(invoke, nimbus.client(alice), python_fn, {"sleep": 1.2})
+        time.sleep(0.4)  # the first is running
         with pytest.raises(ClientError) as e:
             client.invoke(FunctionName=python_fn, Payload=json.dumps({"say": "throttled-marker"}))
         resp, body = busy.result()
-    assert "FunctionError" not in resp and json.loads(body)["event"] == {"sleep": 1.5}
+    assert "FunctionError" not in resp and json.loads(body)["event"] == {"sleep": 1.2}
     assert e.value.response["ResponseMetadata"]["HTTPStatusCode"] == 429
     assert e.value.response["Error"]["Code"] == "TooManyRequestsException"
     assert e.value.response["Reason"] == "ReservedFunctionConcurrentInvocationLimitExceeded"
     throttled = e.value.response["ResponseMetadata"]["RequestId"]
-    assert throttled and json.loads(invoke(client, python_fn, {})[1])["calls"] == 2  # one sandbox served both
+    assert throttled and json.loads(invoke(client, python_fn, {})[1])["calls"] == 3  # one sandbox served all
     log = _logs(os.environ.get("NIMBUS_BIN", "nimbus"), nimbus.data_dir, alice.account_id, python_fn)
     assert throttled not in log and "throttled-marker" not in log and "START RequestId" in log
 
@@ -337,7 +338,7 @@ def test_deprecated_invoke_async_runs_like_an_event(nimbus, client, alice, pytho
 def test_runtime_mappings_come_from_configuration_and_are_announced(server_factory, monkeypatch):
     """NIMBUS_RUNTIME_ALIASES replaces the default mappings: python3.13 is served by the installed python3.11,
     python3.12 points at nothing installed and is refused on Invoke; both are warnings at start-up."""
-    monkeypatch.setenv("NIMBUS_RUNTIME_ALIASES", "python3.13=python3.11,python3.12=ruby3.3")
+    monkeypatch.setenv("NIMBUS_RUNTIME_ALIASES", "python3.13=python3.11,python3.12=ruby3.3,python3.14")
     monkeypatch.setenv("NIMBUS_PREINITIALISED", "")
     server = server_factory()
     client = server.client(server.accounts["alice"])
@@ -355,4 +356,40 @@ def test_runtime_mappings_come_from_configuration_and_are_announced(server_facto
     log = server.output()
     assert "runtime python3.13 is not installed; it is served by python3.11" in log
     assert "runtime python3.12 is not served: it is mapped to ruby3.3, which is not installed" in log
-    assert "python3.14" not in log  # the default mappings were replaced
+    assert "NIMBUS_RUNTIME_ALIASES: ignored 'python3.14'" in log  # not a mapping: said, not dropped
+    assert "python3.14 is not installed" not in log  # the default mappings were replaced
+
+
+def test_nimbus_logs_follow_prints_new_invocations_as_they_arrive(nimbus, client, alice, python_fn):
+    import queue
+    import subprocess
+    import threading
+    import time
+
+    invoke(client, python_fn, {"say": "before-follow"})
+    follower = subprocess.Popen(
+        [os.environ.get("NIMBUS_BIN", "nimbus"), "logs", python_fn, "--follow", "--account-id", alice.account_id,
+         "--data-dir", str(nimbus.data_dir)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    lines: queue.Queue = queue.Queue()
+    threading.Thread(target=lambda: [lines.put(line) for line in follower.stdout], daemon=True).start()
+
+    def wait_for(text: str) -> str:
+        deadline = time.time() + 20
+        while time.time() < deadline:
+            try:
+                line = lines.get(timeout=0.5)
+            except queue.Empty:
+                continue
+            if text in line:
+                return line
+        pytest.fail(f"{text!r} not printed by nimbus logs --follow; stderr: {follower.stderr.read() if follower.poll() is not None else ''}")
+
+    try:
+        wait_for("before-follow")  # what was there already
+        resp, _ = invoke(client, python_fn, {"say": "after-follow"})
+        wait_for(f"START RequestId: {resp['ResponseMetadata']['RequestId']}")
+        wait_for("after-follow")
+        assert follower.poll() is None  # still following
+    finally:
+        follower.kill()
+        follower.wait()

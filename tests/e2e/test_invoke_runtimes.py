@@ -39,7 +39,7 @@ NODE_INIT_ERRORS = {
 
 @pytest.fixture
 def node_fn(client, make_function):
-    return make_function(client, Runtime="nodejs20.x", Handler="index.handler", Timeout=2, Publish=True,
+    return make_function(client, Runtime="nodejs20.x", Handler="index.handler", Timeout=3, Publish=True,
                          zip_bytes=make_zip({"index.js": NODE}))["FunctionName"]
 
 
@@ -50,7 +50,7 @@ def test_node_context_fields(client, alice, node_fn):
     assert out["event"] == {"a": 1} and out["fn"] == node_fn and out["version"] == "1" and out["memory"] == "128"
     assert out["requestId"] == resp["ResponseMetadata"]["RequestId"]
     assert out["arn"] == f"arn:aws:lambda:us-east-1:{alice.account_id}:function:{node_fn}:1"
-    assert 1000 < out["remaining"] <= 2000, out  # Timeout=2
+    assert 1500 < out["remaining"] <= 3000, out  # Timeout=3
     assert json.loads(invoke(client, node_fn, {}, Qualifier="1")[1])["calls"] == 2  # the same warm module
 
 
@@ -79,7 +79,7 @@ def test_node_exit_and_timeout_then_a_fresh_environment(client, node_fn):
     assert json.loads(body) == {"errorType": "Runtime.ExitError", "errorMessage":
                                 f"RequestId: {resp['ResponseMetadata']['RequestId']} Error: Runtime exited with error: exit status 3"}
     assert json.loads(invoke(client, node_fn, {})[1])["calls"] == 1  # module state is gone
-    resp, body = invoke(client, node_fn, {"sleep": 5})
+    resp, body = invoke(client, node_fn, {"sleep": 6})
     assert resp["FunctionError"] == "Unhandled" and json.loads(body)["errorType"] == "Sandbox.Timedout"
     assert json.loads(invoke(client, node_fn, {})[1])["calls"] == 1
 
