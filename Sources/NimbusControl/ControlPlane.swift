@@ -28,6 +28,15 @@ public struct AccountLimits: Sendable {
 
     /// Lambda's defaults.
     public static let lambda = AccountLimits()
+
+    /// Lambda's defaults, with `concurrentExecutions` per account and region. As on Lambda, a quota below
+    /// 1,000 keeps 10 unreserved (all of it when the quota is smaller), not 100.
+    public static func with(concurrentExecutions: Int) -> AccountLimits {
+        var limits = AccountLimits()
+        limits.concurrentExecutions = concurrentExecutions
+        if concurrentExecutions < 1000 { limits.minimumUnreserved = min(10, concurrentExecutions) }
+        return limits
+    }
 }
 
 /// The Lambda control plane: every management operation's rules, over the store.

@@ -202,8 +202,7 @@ public actor Invoker: InvocationHandler {
         let target = attempt.target
         let timeout = target.version.timeout
         let invocation = RuntimeInvocation(
-            requestId: attempt.requestId, payload: attempt.payload,
-            deadlineMs: Int64((Date().timeIntervalSince1970 + Double(timeout)) * 1000),
+            requestId: attempt.requestId, payload: attempt.payload, deadlineMs: 0, timeoutMs: Int64(timeout) * 1000,
             invokedFunctionArn: target.invokedArn, clientContext: attempt.clientContext)
         let initOutput = warm.sandbox.output.take()
         let started = ContinuousClock.now

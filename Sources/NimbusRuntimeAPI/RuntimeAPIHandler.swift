@@ -1,3 +1,4 @@
+import Glibc
 import NIOCore
 import NIOHTTP1
 
@@ -92,11 +93,19 @@ final class RuntimeAPIHandler: ChannelInboundHandler, @unchecked Sendable {
         }
     }
 
+    /// Wall-clock time as Unix milliseconds (the deadline header's unit).
+    static func unixMilliseconds() -> Int64 {
+        var now = timespec()
+        clock_gettime(CLOCK_REALTIME, &now)
+        return Int64(now.tv_sec) * 1000 + Int64(now.tv_nsec) / 1_000_000
+    }
+
     private func deliver(_ context: ChannelHandlerContext, _ invocation: RuntimeInvocation) {
         var headers = HTTPHeaders()
         headers.add(name: "Content-Type", value: "application/json")
         headers.add(name: "Lambda-Runtime-Aws-Request-Id", value: invocation.requestId)
-        headers.add(name: "Lambda-Runtime-Deadline-Ms", value: String(invocation.deadlineMs))
+        let deadline = invocation.timeoutMs.map { Self.unixMilliseconds() + $0 } ?? invocation.deadlineMs
+        headers.add(name: "Lambda-Runtime-Deadline-Ms", value: String(deadline))
         headers.add(name: "Lambda-Runtime-Invoked-Function-Arn", value: invocation.invokedFunctionArn)
         if let trace = invocation.traceId, !trace.isEmpty { headers.add(name: "Lambda-Runtime-Trace-Id", value: trace) }
         if let ctx = invocation.clientContext, !ctx.isEmpty {

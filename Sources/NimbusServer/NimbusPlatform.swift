@@ -81,8 +81,8 @@ public struct NimbusPlatform: Sendable {
         let code = CodeArtifactStore(directory: configuration.codeDirectory)
         let shim = Self.sandboxShim(logger: logger)
         let control = ControlPlane(
-            functions: store, mappings: store, code: code, urlBase: baseURL, allocatesProvisioned: shim != nil,
-            codeLocation: { key, qualifier in signer.url(for: key, qualifier: qualifier) })
+            functions: store, mappings: store, code: code, limits: Self.accountLimits(logger: logger), urlBase: baseURL,
+            allocatesProvisioned: shim != nil, codeLocation: { key, qualifier in signer.url(for: key, qualifier: qualifier) })
         let store = self.store
         let temporary = TemporaryCredentials()
         let apiPort = Mutex<Int?>(nil)
@@ -249,6 +249,17 @@ public struct NimbusPlatform: Sendable {
         ) { version in
             control.taskDirectory(for: version)
         }
+    }
+
+    /// Lambda's account limits, with `NIMBUS_ACCOUNT_CONCURRENCY` concurrent executions per account and region
+    /// when it is set (a whole number ≥ 1; anything else is a warning and the default of 1,000 stays).
+    static func accountLimits(logger: Logger) -> AccountLimits {
+        guard let text = ProcessInfo.processInfo.environment["NIMBUS_ACCOUNT_CONCURRENCY"] else { return .lambda }
+        guard let count = Int(text.trimmingCharacters(in: .whitespaces)), count >= 1 else {
+            logger.warning("NIMBUS_ACCOUNT_CONCURRENCY: '\(text)' is not a whole number of at least 1; 1000 applies")
+            return .lambda
+        }
+        return .with(concurrentExecutions: count)
     }
 
     /// Parses `runtime=count,…` (e.g. `python3.11=4,nodejs20.x=0`); malformed parts are ignored.

@@ -195,19 +195,20 @@ def test_reserved_concurrency_zero_throttles_before_running(client, python_fn):
     assert client.invoke(FunctionName=python_fn, Payload=b"{}")["StatusCode"] == 200
 
 
-def test_reserved_concurrency_one_throttles_a_concurrent_invoke_before_it_runs(nimbus, client, alice, python_fn):
+def test_reserved_concurrency_one_throttles_a_concurrent_invoke_before_it_runs(nimbus, client, alice, make_function):
     import concurrent.futures
     import time
 
+    python_fn = make_function(client, Timeout=6, zip_bytes=make_zip({"app.py": PYTHON}))["FunctionName"]
     client.put_function_concurrency(FunctionName=python_fn, ReservedConcurrentExecutions=1)
     assert json.loads(invoke(client, python_fn, {})[1])["calls"] == 1  # warm: the next one starts at once
     with concurrent.futures.ThreadPoolExecutor(1) as pool:
-        busy = pool.submit(invoke, nimbus.client(alice), python_fn, {"sleep": 1.2})
-        time.sleep(0.4)  # the first is running
+        busy = pool.submit(invoke, nimbus.client(alice), python_fn, {"sleep": 3})
+        time.sleep(1.2)  # the first is running (a warm invoke starts in a millisecond; CI machines are loaded)
         with pytest.raises(ClientError) as e:
             client.invoke(FunctionName=python_fn, Payload=json.dumps({"say": "throttled-marker"}))
         resp, body = busy.result()
-    assert "FunctionError" not in resp and json.loads(body)["event"] == {"sleep": 1.2}
+    assert "FunctionError" not in resp and json.loads(body)["event"] == {"sleep": 3}
     assert e.value.response["ResponseMetadata"]["HTTPStatusCode"] == 429
     assert e.value.response["Error"]["Code"] == "TooManyRequestsException"
     assert e.value.response["Reason"] == "ReservedFunctionConcurrentInvocationLimitExceeded"
@@ -393,3 +394,46 @@ def test_nimbus_logs_follow_prints_new_invocations_as_they_arrive(nimbus, client
     finally:
         follower.kill()
         follower.wait()
+
+
+def test_account_concurrency_throttles_across_functions_before_running(server_factory, monkeypatch):
+    """NIMBUS_ACCOUNT_CONCURRENCY=2: GetAccountSettings says so, two functions of the account run at once, and a
+    third concurrent invocation (of either) gets 429 ConcurrentInvocationLimitExceeded without running."""
+    import concurrent.futures
+    import time
+
+    from e2e_helpers import role_arn
+
+    monkeypatch.setenv("NIMBUS_ACCOUNT_CONCURRENCY", "2")
+    monkeypatch.setenv("NIMBUS_PREINITIALISED", "")
+    server = server_factory()
+    alice = server.accounts["alice"]
+    client = server.client(alice)
+    settings = client.get_account_settings()
+    assert settings["AccountLimit"]["ConcurrentExecutions"] == 2
+    assert settings["AccountLimit"]["UnreservedConcurrentExecutions"] == 2
+    for name in ("one", "two"):
+        client.create_function(FunctionName=name, Runtime="python3.12", Handler="app.handler", Timeout=6,
+                               Role=role_arn(alice.account_id), Code={"ZipFile": make_zip({"app.py": PYTHON})})
+        client.get_waiter("function_active_v2").wait(FunctionName=name)
+        assert json.loads(invoke(client, name, {})[1])["calls"] == 1  # warm, so the busy ones start at once
+    with concurrent.futures.ThreadPoolExecutor(2) as pool:
+        busy = [pool.submit(invoke, server.client(alice), name, {"sleep": 3}) for name in ("one", "two")]
+        time.sleep(1.2)  # both are running (warm invokes start in a millisecond; CI machines are loaded)
+        with pytest.raises(ClientError) as e:
+            client.invoke(FunctionName="one", Payload=json.dumps({"say": "over-the-limit"}))
+        results = [json.loads(f.result()[1]) for f in busy]
+    assert [r["calls"] for r in results] == [2, 2]
+    assert e.value.response["ResponseMetadata"]["HTTPStatusCode"] == 429
+    assert e.value.response["Reason"] == "ConcurrentInvocationLimitExceeded"
+    assert json.loads(invoke(client, "one", {})[1])["calls"] == 3  # the throttled call never reached it
+
+
+def test_the_deadline_starts_after_a_cold_starts_initialisation(client, make_function):
+    """Lambda's timeout starts when the runtime takes the invocation: a 1.5 s import does not shorten the
+    remaining time the first invocation sees (nor is it cut off by the 3 s timeout)."""
+    slow_init = "import time\ntime.sleep(1.5)\n\ndef handler(event, context):\n    return context.get_remaining_time_in_millis()\n"
+    name = make_function(client, Timeout=3, zip_bytes=make_zip({"app.py": slow_init}))["FunctionName"]
+    first = json.loads(invoke(client, name, {})[1])
+    assert 2500 < first <= 3000, first
+    assert 2500 < json.loads(invoke(client, name, {})[1]) <= 3000
