@@ -92,7 +92,12 @@ extension Invoker {
             await offLoop { await instance.stop() }
             throw Self.startFailure(error)
         }
-        return Warm(key: key, instance: instance, memory: target.version.memorySize)
+        let warm = Warm(key: key, instance: instance, memory: target.version.memorySize)
+        warm.session.onExitWhileIdle { [weak self, weak warm] in
+            guard let self, let warm else { return }
+            Task { await self.idleSandboxExited(warm) }
+        }
+        return warm
     }
 
     static func startFailure(_ error: any Error) -> LambdaError {

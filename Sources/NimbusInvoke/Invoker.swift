@@ -212,17 +212,9 @@ public actor Invoker: InvocationHandler {
         let duration = ContinuousClock.now - max(started, warm.session.readyAt ?? started)
         finish(attempt.functionId, warm.key, reserved: attempt.reserved)
         if case .notTaken = outcome, attempt.mayRetry {
-            // What the runtime wrote after its last invocation (why it exited) is kept, without a START.
-            let leftover = initOutput + warm.sandbox.output.take()
-            if !leftover.isEmpty {
-                logs?.append(leftover, account: warm.key.account, region: warm.key.region, function: warm.key.function)
-            }
             // Torn down in the background: the invocation schedules again before anything else can take
             // the concurrency and memory it already had.
-            provisioned[ObjectIdentifier(warm)] = nil
-            memoryInUse -= warm.memory
-            warm.sandbox.signalKill()
-            Task { await warm.stop() }
+            drop(warm, earlierOutput: initOutput)
             return nil
         }
         var (result, reusable) = SandboxSession.result(
@@ -241,6 +233,31 @@ public actor Invoker: InvocationHandler {
             await discard(warm)
         }
         return result
+    }
+
+    /// A sandbox whose runtime exited: its last output (why it exited) goes to the function's log without a
+    /// START, its memory is released, and it is torn down in the background.
+    private func drop(_ warm: Warm, earlierOutput: [UInt8] = []) {
+        let leftover = earlierOutput + warm.sandbox.output.take()
+        if !leftover.isEmpty {
+            logs?.append(leftover, account: warm.key.account, region: warm.key.region, function: warm.key.function)
+        }
+        provisioned[ObjectIdentifier(warm)] = nil
+        memoryInUse -= warm.memory
+        warm.sandbox.signalKill()
+        Task { await warm.stop() }
+    }
+
+    /// The runtime of an idle sandbox exited (it crashed after its answer, or a thread of it ended the
+    /// process): the sandbox leaves the idle list at once, so no invocation is handed to it and its memory
+    /// is free again. A sandbox not on the list (busy, or already gone) is left to the invocation path.
+    func idleSandboxExited(_ warm: Warm) {
+        guard let index = idle[warm.key]?.firstIndex(where: { $0.warm === warm }) else { return }
+        idle[warm.key]!.remove(at: index)
+        if idle[warm.key]!.isEmpty { idle[warm.key] = nil }
+        drop(warm)
+        wakeOne()
+        wakePatient(warm.key)
     }
 
     /// Tears down a sandbox that may not serve again, and lets waiting invocations schedule.

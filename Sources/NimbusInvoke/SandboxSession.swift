@@ -31,6 +31,8 @@ final class SandboxSession: Sendable {
     private let parts = Mutex<(sandbox: BubblewrapSandbox, endpoint: RuntimeEndpoint)?>(nil)
     /// The invocation in flight, for the exit watcher.
     private let current = Mutex<Race?>(nil)
+    /// Told when the sandbox exits with no invocation in flight.
+    private let exitedIdle = Mutex<(@Sendable () -> Void)?>(nil)
 
     init(cgroup: CgroupV1) {
         self.cgroup = cgroup
@@ -123,11 +125,19 @@ final class SandboxSession: Sendable {
         return outcome
     }
 
-    /// The sandbox's processes exited: the invocation in flight (if any) ends with that.
+    /// `handler` runs (once, on a dispatch queue) if the sandbox exits with no invocation in flight.
+    func onExitWhileIdle(_ handler: @escaping @Sendable () -> Void) {
+        exitedIdle.withLock { $0 = handler }
+    }
+
+    /// The sandbox's processes exited: the invocation in flight ends with that, or the idle handler hears of it.
     private func runtimeExited() {
         guard let sandbox = parts.withLock({ $0?.sandbox }) else { return }
-        let outcome = exitOutcome(sandbox)
-        current.withLock { $0 }?.finish(outcome)
+        if let race = current.withLock({ $0 }) {
+            race.finish(exitOutcome(sandbox))
+        } else {
+            exitedIdle.withLock { $0 }?()
+        }
     }
 
     private func exitOutcome(_ sandbox: BubblewrapSandbox) -> Outcome {

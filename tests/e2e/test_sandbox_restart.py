@@ -102,3 +102,40 @@ def test_idle_sandboxes_are_torn_down_after_the_idle_timeout(server_factory, mon
         time.sleep(0.25)
     assert sandboxes(scope) == [], "the idle sandbox was reaped"
     assert client.invoke(FunctionName="idle", Payload=b'{"again":1}')["StatusCode"] == 200
+
+
+DIES_AFTER_ANSWERING = """
+import os, threading, time
+def handler(event, context):
+    def die():
+        time.sleep(0.2)
+        print("runtime exiting while idle", flush=True)
+        os._exit(0)
+    if event.get("die"):
+        threading.Thread(target=die).start()
+    return event
+"""
+
+
+def test_a_sandbox_whose_runtime_exits_while_idle_is_torn_down_at_once(server_factory, monkeypatch):
+    """Its cgroups go (its memory is free again) long before the idle timeout, what the runtime wrote is in the
+    function's log, and the next invocation gets a fresh sandbox."""
+    monkeypatch.setenv("NIMBUS_PREINITIALISED", "")  # only the function's own sandbox in the scope
+    server = server_factory()
+    alice = server.accounts["alice"]
+    client = server.client(alice)
+    client.create_function(FunctionName="dies", Runtime="python3.12", Handler="app.handler",
+                           Role=role_arn(alice.account_id),
+                           Code={"ZipFile": make_zip({"app.py": DIES_AFTER_ANSWERING})})
+    assert json.loads(client.invoke(FunctionName="dies", Payload=b'{"die":1}')["Payload"].read()) == {"die": 1}
+    scope = cgroup_scope(server.data_dir)
+    first = sandboxes(scope)
+    assert len(first) == 1
+    deadline = time.time() + 15  # the idle timeout is 300 s
+    while sandboxes(scope) and time.time() < deadline:
+        time.sleep(0.1)
+    assert sandboxes(scope) == [], "the dead sandbox was torn down"
+    log = (server.data_dir / "logs" / alice.account_id / "us-east-1" / "dies.log").read_text()
+    assert "runtime exiting while idle" in log
+    assert json.loads(client.invoke(FunctionName="dies", Payload=b'{"n":2}')["Payload"].read()) == {"n": 2}
+    assert sandboxes(scope) != first
