@@ -85,22 +85,32 @@ def test_sigkill_leaves_no_strays_and_restart_sweeps(server_factory):
     assert json.loads(client.invoke(FunctionName="probe", Payload=b'{"b":2}')["Payload"].read()) == {"b": 2}
 
 
-def test_idle_sandboxes_are_torn_down_after_the_idle_timeout(server_factory, monkeypatch):
-    monkeypatch.setenv("NIMBUS_IDLE_TIMEOUT", "1")
-    monkeypatch.setenv("NIMBUS_PREINITIALISED", "")  # only the function's own sandbox in the scope
+def one_function_server(server_factory, monkeypatch, name: str, source: str):
+    """A private server with no pre-initialised instances (only the function's own sandbox in its cgroup
+    scope) and one Python function `name` of alice's: (server, alice, client)."""
+    monkeypatch.setenv("NIMBUS_PREINITIALISED", "")
     server = server_factory()
     alice = server.accounts["alice"]
     client = server.client(alice)
-    client.create_function(FunctionName="idle", Runtime="python3.12", Handler="app.handler",
-                           Role=role_arn(alice.account_id),
-                           Code={"ZipFile": make_zip({"app.py": "def handler(e, c):\n    return e\n"})})
+    client.create_function(FunctionName=name, Runtime="python3.12", Handler="app.handler",
+                           Role=role_arn(alice.account_id), Code={"ZipFile": make_zip({"app.py": source})})
+    return server, alice, client
+
+
+def wait_for_no_sandboxes(scope: str, seconds: float = 15) -> list[str]:
+    deadline = time.time() + seconds
+    while sandboxes(scope) and time.time() < deadline:
+        time.sleep(0.1)
+    return sandboxes(scope)
+
+
+def test_idle_sandboxes_are_torn_down_after_the_idle_timeout(server_factory, monkeypatch):
+    monkeypatch.setenv("NIMBUS_IDLE_TIMEOUT", "1")
+    server, _, client = one_function_server(server_factory, monkeypatch, "idle", "def handler(e, c):\n    return e\n")
     client.invoke(FunctionName="idle", Payload=b"{}")
     scope = cgroup_scope(server.data_dir)
     assert len(sandboxes(scope)) == 1
-    deadline = time.time() + 15
-    while sandboxes(scope) and time.time() < deadline:
-        time.sleep(0.25)
-    assert sandboxes(scope) == [], "the idle sandbox was reaped"
+    assert wait_for_no_sandboxes(scope) == [], "the idle sandbox was reaped"
     assert client.invoke(FunctionName="idle", Payload=b'{"again":1}')["StatusCode"] == 200
 
 
@@ -120,21 +130,12 @@ def handler(event, context):
 def test_a_sandbox_whose_runtime_exits_while_idle_is_torn_down_at_once(server_factory, monkeypatch):
     """Its cgroups go (its memory is free again) long before the idle timeout, what the runtime wrote is in the
     function's log, and the next invocation gets a fresh sandbox."""
-    monkeypatch.setenv("NIMBUS_PREINITIALISED", "")  # only the function's own sandbox in the scope
-    server = server_factory()
-    alice = server.accounts["alice"]
-    client = server.client(alice)
-    client.create_function(FunctionName="dies", Runtime="python3.12", Handler="app.handler",
-                           Role=role_arn(alice.account_id),
-                           Code={"ZipFile": make_zip({"app.py": DIES_AFTER_ANSWERING})})
+    server, alice, client = one_function_server(server_factory, monkeypatch, "dies", DIES_AFTER_ANSWERING)
     assert json.loads(client.invoke(FunctionName="dies", Payload=b'{"die":1}')["Payload"].read()) == {"die": 1}
     scope = cgroup_scope(server.data_dir)
     first = sandboxes(scope)
     assert len(first) == 1
-    deadline = time.time() + 15  # the idle timeout is 300 s
-    while sandboxes(scope) and time.time() < deadline:
-        time.sleep(0.1)
-    assert sandboxes(scope) == [], "the dead sandbox was torn down"
+    assert wait_for_no_sandboxes(scope) == [], "the dead sandbox was torn down (the idle timeout is 300 s)"
     log = (server.data_dir / "logs" / alice.account_id / "us-east-1" / "dies.log").read_text()
     assert "runtime exiting while idle" in log
     assert json.loads(client.invoke(FunctionName="dies", Payload=b'{"n":2}')["Payload"].read()) == {"n": 2}
