@@ -50,16 +50,23 @@ exports.handler = async (event, context) => {
 };
 """
 
-BOOTSTRAP = """#!/bin/sh
-api="http://${AWS_LAMBDA_RUNTIME_API}/2018-06-01/runtime"
-while true; do
-  headers="$(mktemp)"
-  event="$(curl -sS -D "$headers" "$api/invocation/next")"
-  id="$(grep -i '^Lambda-Runtime-Aws-Request-Id:' "$headers" | tr -d '\\r' | cut -d' ' -f2)"
-  rm -f "$headers"
-  curl -sS -o /dev/null -X POST -d "{\\"custom\\":$event}" "$api/invocation/$id/response"
-done
-"""
+def shell_runtime(each_event: str, first: str = "") -> str:
+    """A custom runtime in sh: `first` runs once, then `each_event` runs for every event, with $event, $id and
+    $deadline from `/next` (and $api, the Runtime API's base URL)."""
+    return ("#!/bin/sh\n"
+            'api="http://${AWS_LAMBDA_RUNTIME_API}/2018-06-01/runtime"\n'
+            + first
+            + "while true; do\n"
+            '  headers="$(mktemp)"\n'
+            '  event="$(curl -sS -D "$headers" "$api/invocation/next")"\n'
+            "  id=\"$(grep -i '^Lambda-Runtime-Aws-Request-Id:' \"$headers\" | tr -d '\\r' | cut -d' ' -f2)\"\n"
+            "  deadline=\"$(grep -i '^Lambda-Runtime-Deadline-Ms:' \"$headers\" | tr -d '\\r' | cut -d' ' -f2)\"\n"
+            '  rm -f "$headers"\n'
+            + each_event
+            + "done\n")
+
+
+BOOTSTRAP = shell_runtime('  curl -sS -o /dev/null -X POST -d "{\\"custom\\":$event}" "$api/invocation/$id/response"\n')
 
 
 def executable_zip(files: dict[str, str], executables: set[str]) -> bytes:

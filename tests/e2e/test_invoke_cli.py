@@ -10,7 +10,7 @@ import os
 import pytest
 
 from e2e_helpers import make_zip, role_arn, unique_name
-from test_invoke import executable_zip
+from test_invoke import executable_zip, shell_runtime
 
 pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="sandboxes need root (CI runs as root)")
 
@@ -32,22 +32,14 @@ exports.handler = async (event, context) => {
 
 # A custom runtime in shell: the event goes to the handler script named by _HANDLER, which prints the answer
 # or exits non-zero; a failure is posted to /error with an error type, as custom runtimes do.
-BOOTSTRAP = """#!/bin/sh
-api="http://${AWS_LAMBDA_RUNTIME_API}/2018-06-01/runtime"
-while true; do
-  headers="$(mktemp)"
-  event="$(curl -sS -D "$headers" "$api/invocation/next")"
-  id="$(grep -i '^Lambda-Runtime-Aws-Request-Id:' "$headers" | tr -d '\\r' | cut -d' ' -f2)"
-  rm -f "$headers"
-  echo "provided-log-line"
+BOOTSTRAP = shell_runtime("""  echo "provided-log-line"
   if out="$(./"$_HANDLER" "$event")"; then
     curl -sS -o /dev/null -X POST -d "$out" "$api/invocation/$id/response"
   else
     curl -sS -o /dev/null -X POST -H "Lambda-Runtime-Function-Error-Type: Handler.Failed" \\
       -d '{"errorType":"Handler.Failed","errorMessage":"provided says no"}' "$api/invocation/$id/error"
   fi
-done
-"""
+""")
 
 HANDLER = """#!/bin/sh
 case "$1" in *fail*) exit 3 ;; esac

@@ -10,7 +10,7 @@ import time
 import pytest
 
 from e2e_helpers import make_zip
-from test_invoke import executable_zip, invoke
+from test_invoke import executable_zip, invoke, shell_runtime
 
 pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="sandboxes need root (CI runs as root)")
 
@@ -94,24 +94,15 @@ def test_node_out_of_memory_then_a_fresh_environment(client, make_function):
     assert json.loads(invoke(client, name, {})[1])["calls"] == 1
 
 
-PROVIDED = """#!/bin/sh
-api="http://${AWS_LAMBDA_RUNTIME_API}/2018-06-01/runtime"
-if [ "$MODE" = init-error ]; then
+PROVIDED = shell_runtime(first="""if [ "$MODE" = init-error ]; then
   curl -sS -o /dev/null -X POST -H "Lambda-Runtime-Function-Error-Type: Runtime.NoConfig" \\
     -d '{"errorType":"Runtime.NoConfig","errorMessage":"no configuration"}' "$api/init/error"
   exit 1
 fi
-while true; do
-  headers="$(mktemp)"
-  event="$(curl -sS -D "$headers" "$api/invocation/next")"
-  id="$(grep -i '^Lambda-Runtime-Aws-Request-Id:' "$headers" | tr -d '\\r' | cut -d' ' -f2)"
-  deadline="$(grep -i '^Lambda-Runtime-Deadline-Ms:' "$headers" | tr -d '\\r' | cut -d' ' -f2)"
-  rm -f "$headers"
-  case "$event" in *exit*) exit 7 ;; esac
+""", each_event="""  case "$event" in *exit*) exit 7 ;; esac
   curl -sS -o /dev/null -X POST -d "{\\"id\\":\\"$id\\",\\"deadline\\":$deadline,\\"fn\\":\\"$AWS_LAMBDA_FUNCTION_NAME\\"}" \\
     "$api/invocation/$id/response"
-done
-"""
+""")
 
 
 def provided_fn(client, make_function, **config):
