@@ -243,6 +243,12 @@ public actor Invoker: InvocationHandler {
             logs?.append(leftover, account: warm.key.account, region: warm.key.region, function: warm.key.function)
         }
         provisioned[ObjectIdentifier(warm)] = nil
+        tearDownInBackground(warm)
+    }
+
+    /// Releases `warm`'s memory and kills it at once (the memory is free as its processes die); the rest of
+    /// its teardown (reaping, cgroup removal, closing its listeners) runs in the background.
+    private func tearDownInBackground(_ warm: Warm) {
         memoryInUse -= warm.memory
         warm.sandbox.signalKill()
         Task { await warm.stop() }
@@ -254,7 +260,6 @@ public actor Invoker: InvocationHandler {
     func idleSandboxExited(_ warm: Warm) {
         guard let index = idle[warm.key]?.firstIndex(where: { $0.warm === warm }) else { return }
         idle[warm.key]!.remove(at: index)
-        if idle[warm.key]!.isEmpty { idle[warm.key] = nil }
         drop(warm)
         wakeOne()
         wakePatient(warm.key)
@@ -305,10 +310,7 @@ public actor Invoker: InvocationHandler {
     func evictWarm(_ id: ObjectIdentifier) {
         for (key, entries) in idle {
             if let index = entries.firstIndex(where: { ObjectIdentifier($0.warm) == id }) {
-                let warm = idle[key]!.remove(at: index).warm
-                memoryInUse -= warm.memory
-                warm.instance.sandbox.signalKill()
-                Task { await warm.stop() }
+                tearDownInBackground(idle[key]!.remove(at: index).warm)
                 return
             }
         }

@@ -73,10 +73,8 @@ final class SandboxSession: Sendable {
         current.withLock { $0 = race }
         if sandbox.exitStatus() != nil {
             current.withLock { $0 = nil }
-            guard served, case .exited(let status, _, let oomKilled) = exitOutcome(sandbox) else {
-                return exitOutcome(sandbox)
-            }
-            return .notTaken(status: status, oomKilled: oomKilled)
+            let outcome = exitOutcome(sandbox)
+            return served ? Self.untaken(outcome) : outcome
         }
         if served {
             // The warm path: the deadline is an event-loop timer, far cheaper than a task per invocation.
@@ -119,10 +117,13 @@ final class SandboxSession: Sendable {
         }
         current.withLock { $0 = nil }
         let taken = endpoint.abandon(invocation.requestId)
-        if served, case .exited(let status, _, let oomKilled) = outcome, !taken {
-            return .notTaken(status: status, oomKilled: oomKilled)
-        }
-        return outcome
+        return served && !taken ? Self.untaken(outcome) : outcome
+    }
+
+    /// An exit of a runtime that had served, before it took the invocation, is `.notTaken`.
+    private static func untaken(_ outcome: Outcome) -> Outcome {
+        guard case .exited(let status, _, let oomKilled) = outcome else { return outcome }
+        return .notTaken(status: status, oomKilled: oomKilled)
     }
 
     /// `handler` runs (once, on a dispatch queue) if the sandbox exits with no invocation in flight.
