@@ -36,8 +36,12 @@ final class Instance: Sendable {
         self.taskDirectory = taskDirectory
     }
 
-    /// Kills the sandbox, removes its cgroups and its task directory.
+    /// Whether `stop` has been called.
+    private let stopping = Mutex(false)
+
+    /// Kills the sandbox, removes its cgroups and its task directory (once: a later call returns at once).
     func stop() async {
+        guard !stopping.withLock({ stopping in defer { stopping = true }; return stopping }) else { return }
         revokeCredentials.withLock { $0 }?()
         await sandbox.stop()
         TaskTree.remove(taskDirectory)

@@ -316,19 +316,24 @@ public actor Invoker: InvocationHandler {
         }
     }
 
-    /// Tears down sandboxes idle for longer than the idle timeout.
+    /// Tears down sandboxes idle for longer than the idle timeout. The idle lists change before the first
+    /// teardown is awaited: while it is, invocations take and return sandboxes, so nothing read before it
+    /// may be written back after it.
     public func reapIdle() async {
         let cutoff = ContinuousClock.now - configuration.idleTimeout
-        for (key, entries) in idle {
-            let expired = entries.filter { $0.since < cutoff && provisioned[ObjectIdentifier($0.warm)] == nil }
-            guard !expired.isEmpty else { continue }
-            let expiredIds = Set(expired.map { ObjectIdentifier($0.warm) })
-            idle[key] = entries.filter { !expiredIds.contains(ObjectIdentifier($0.warm)) }
-            for entry in expired {
-                memoryInUse -= entry.warm.memory
-                await entry.warm.stop()
-            }
+        var expired: [Warm] = []
+        for key in Array(idle.keys) {
+            guard let entries = idle[key] else { continue }
+            let kept = entries.filter { $0.since >= cutoff || provisioned[ObjectIdentifier($0.warm)] != nil }
+            guard kept.count < entries.count else { continue }
+            idle[key] = kept.isEmpty ? nil : kept
+            expired += entries.filter { entry in !kept.contains { $0.warm === entry.warm } }.map(\.warm)
         }
+        for warm in expired {
+            memoryInUse -= warm.memory
+            wakeOne()
+        }
+        for warm in expired { await warm.stop() }
     }
 
     /// Tears down every idle sandbox and free instance and removes this server's cgroup scope (shutdown).

@@ -126,7 +126,7 @@ final class SandboxSession: Sendable {
         return .notTaken(status: status, oomKilled: oomKilled)
     }
 
-    /// `handler` runs (once, on a dispatch queue) if the sandbox exits with no invocation in flight.
+    /// `handler` runs (once, on the `DescriptorWatcher` thread) if the sandbox exits with no invocation in flight.
     func onExitWhileIdle(_ handler: @escaping @Sendable () -> Void) {
         exitedIdle.withLock { $0 = handler }
     }

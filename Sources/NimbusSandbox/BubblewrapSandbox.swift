@@ -64,7 +64,8 @@ public final class BubblewrapSandbox: Sendable {
     /// The outer bwrap's wait status once it has exited (the runtime is gone then), else nil.
     public func exitStatus() -> Int32? { processes.exitStatus() }
 
-    /// Calls `handler` once, on a dispatch queue, when the sandbox's processes have exited (not after `stop`).
+    /// Calls `handler` once, on the `DescriptorWatcher` thread, when the sandbox's processes have exited (not
+    /// after `stop`).
     public func onExit(_ handler: @escaping @Sendable () -> Void) { processes.onExit(handler) }
 
     /// Kills everything in the sandbox (killing pid 1 ends its pid namespace), reaps, removes the cgroups

@@ -10,7 +10,8 @@ final class SandboxProcesses: Sendable {
         var launcher: Int32
         var initPidfd: Int32 = -1
         var exitStatus: Int32?
-        var watcher: (any DispatchSourceRead)?
+        /// The launcher's pidfd registration with the `DescriptorWatcher`.
+        var watch: UInt64?
     }
 
     private let state: Mutex<State>
@@ -30,48 +31,51 @@ final class SandboxProcesses: Sendable {
         }
     }
 
-    /// Calls `handler` once when the launcher exits (its pidfd turns readable); no polling. The watcher
-    /// owns a duplicate of the pidfd, closed when it is cancelled.
+    /// Calls `handler` once, on the `DescriptorWatcher`'s thread, when the launcher exits (its pidfd turns
+    /// readable); no polling. Not after `kill()`.
     func onExit(_ handler: @escaping @Sendable () -> Void) {
         state.withLock { state in
-            guard state.launcher >= 0, state.watcher == nil else { return }
-            let fd = dup(state.launcher)
-            guard fd >= 0 else { return }
-            _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
-            let source = DispatchSource.makeReadSource(fileDescriptor: fd, queue: .global())
-            source.setEventHandler {
-                source.cancel()
+            guard state.launcher >= 0, state.watch == nil else { return }
+            state.watch = DescriptorWatcher.shared.watch(state.launcher, once: true) {
                 handler()
+                return false
             }
-            source.setCancelHandler { close(fd) }
-            state.watcher = source
-            source.resume()
         }
     }
 
     /// SIGKILLs pid 1 and the launcher without waiting for them (`kill()` reaps them later): their memory
     /// is freed as soon as they die, whoever reaps them.
     func signalKill() {
-        let fds = state.withLock { [$0.initPidfd, $0.launcher] }
-        for fd in fds where fd >= 0 { _ = nimbus_pidfd_signal(fd, SIGKILL) }
+        // Under the lock: `kill()` closes the descriptors, and a closed number may be reused at once.
+        state.withLock { state in
+            for fd in [state.initPidfd, state.launcher] where fd >= 0 { _ = nimbus_pidfd_signal(fd, SIGKILL) }
+        }
     }
 
-    /// SIGKILLs pid 1 (ending the pid namespace) and the launcher, reaps both, closes the pidfds.
+    /// SIGKILLs pid 1 (ending the pid namespace) and the launcher, reaps both, closes the pidfds. From here
+    /// on the sandbox has exited for whoever asks (with the launcher's own status once it is reaped).
     func kill() {
-        let (launcher, initPidfd, watcher) = state.withLock { state -> (Int32, Int32, (any DispatchSourceRead)?) in
+        let (launcher, initPidfd, watch, provisional) = state.withLock { state -> (Int32, Int32, UInt64?, Bool) in
             defer {
                 state.launcher = -1
                 state.initPidfd = -1
-                state.watcher = nil
+                state.watch = nil
+                state.exitStatus = state.exitStatus ?? SIGKILL  // the wait status of a SIGKILLed process
             }
-            return (state.launcher, state.initPidfd, state.watcher)
+            return (state.launcher, state.initPidfd, state.watch, state.exitStatus == nil)
         }
-        watcher?.cancel()
+        // Before the pidfd is closed: a watched descriptor must stay open until it is unwatched.
+        if let watch { DescriptorWatcher.shared.unwatch(watch) }
         for fd in [initPidfd, launcher] where fd >= 0 { _ = nimbus_pidfd_signal(fd, SIGKILL) }
-        var status: Int32 = 0
         for fd in [launcher, initPidfd] where fd >= 0 {
+            var status: Int32 = 0
             // Dying after SIGKILL takes milliseconds; stop waiting once the process is not ours to reap.
-            for _ in 0..<1000 where nimbus_pidfd_try_reap(fd, &status) == 0 { usleep(1000) }
+            var (reaped, waits) = (nimbus_pidfd_try_reap(fd, &status), 0)
+            while reaped == 0, waits < 1000 {
+                usleep(1000)
+                (reaped, waits) = (nimbus_pidfd_try_reap(fd, &status), waits + 1)
+            }
+            if fd == launcher, reaped == 1, provisional { state.withLock { $0.exitStatus = status } }
             close(fd)
         }
     }

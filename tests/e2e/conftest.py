@@ -70,6 +70,21 @@ def nimbus():
             shutil.rmtree(root, ignore_errors=True)
 
 
+@pytest.fixture(autouse=True)
+def _shared_server_survives(request):
+    """A test that used the shared server fails if the server died under it, with the server's last output
+    (a crash otherwise shows only as refused connections in every later test)."""
+    yield
+    if "nimbus" not in request.fixturenames:
+        return
+    server = request.getfixturevalue("nimbus")
+    if server.proc is None or server.proc.poll() is None or getattr(server, "death_reported", False):
+        return
+    server.death_reported = True
+    pytest.fail(f"the shared nimbus serve exited ({server.proc.returncode}) during this test; its log ends:\n"
+                f"{server.log_tail(12000)}")
+
+
 @pytest.fixture(scope="session")
 def alice(nimbus) -> Account:
     return nimbus.accounts["alice"]

@@ -6,6 +6,7 @@ import json
 import os
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -140,3 +141,43 @@ def test_a_sandbox_whose_runtime_exits_while_idle_is_torn_down_at_once(server_fa
     assert "runtime exiting while idle" in log
     assert json.loads(client.invoke(FunctionName="dies", Payload=b'{"n":2}')["Payload"].read()) == {"n": 2}
     assert sandboxes(scope) != first
+
+
+SLEEPS = "import time\ndef handler(e, c):\n    time.sleep(e.get('sleep', 0))\n    return e\n"
+
+
+def test_reaping_while_invocations_take_and_return_sandboxes(server_factory, monkeypatch):
+    """The reaper tears expired sandboxes of several functions down while two callers keep taking and returning
+    sandboxes of another whose idle list holds both expired and fresh ones: no busy sandbox is handed out twice
+    and no torn-down one comes back (every answer is right), and once all is quiet every sandbox goes."""
+    monkeypatch.setenv("NIMBUS_IDLE_TIMEOUT", "2")
+    server, alice, client = one_function_server(server_factory, monkeypatch, "busy", SLEEPS)
+    names = ["busy"] + [f"idle{i}" for i in range(3)]
+    for name in names[1:]:
+        client.create_function(FunctionName=name, Runtime="python3.12", Handler="app.handler",
+                               Role=role_arn(alice.account_id), Code={"ZipFile": make_zip({"app.py": SLEEPS})})
+
+    def invoke(name: str, event: dict) -> dict:
+        resp = server.client(alice).invoke(FunctionName=name, Payload=json.dumps(event).encode())
+        return {"error": resp.get("FunctionError"), "body": json.loads(resp["Payload"].read())}
+
+    with ThreadPoolExecutor(16) as pool:  # four sandboxes of each function
+        warmed = list(pool.map(lambda job: invoke(*job), [(n, {"sleep": 1.5, "n": i}) for n in names for i in range(4)]))
+    assert all(w["error"] is None for w in warmed), warmed
+    scope = cgroup_scope(server.data_dir)
+    assert len(sandboxes(scope)) == 16
+
+    answers, until = [], time.monotonic() + 13  # two reaper rounds (every 5 s) after the first expiry
+    def keep_invoking(caller: int) -> None:
+        n = 0
+        while time.monotonic() < until:
+            event = {"caller": caller, "n": n}
+            answers.append((event, invoke("busy", event)))
+            n += 1
+    with ThreadPoolExecutor(2) as pool:
+        list(pool.map(keep_invoking, range(2)))
+    wrong = [(event, answer) for event, answer in answers if answer != {"error": None, "body": event}]
+    assert answers and not wrong, wrong[:5]
+    assert server.alive()
+    assert wait_for_no_sandboxes(scope, seconds=20) == [], "every sandbox was reaped once all was quiet"
+    assert invoke("busy", {"again": 1}) == {"error": None, "body": {"again": 1}}

@@ -1,6 +1,7 @@
 #ifndef CNIMBUS_LINUX_H
 #define CNIMBUS_LINUX_H
 
+#include <stdint.h>
 #include <sys/types.h>
 
 /// Creates a TCP socket listening on 127.0.0.1:`port` inside the network namespace of process `pid`
@@ -36,5 +37,19 @@ int nimbus_pidfd_try_reap(int pidfd, int *status);
 
 /// pipe2(fds, O_CLOEXEC). 0 or -errno.
 int nimbus_pipe(int fds[2]);
+
+/// An epoll instance (close-on-exec), or -errno.
+int nimbus_epoll_create(void);
+
+/// Watches `fd` for readability (level-triggered; `once`: reported once, then disabled until removed),
+/// reported as `token`. 0 or -errno.
+int nimbus_epoll_add(int epoll, int fd, uint64_t token, int once);
+
+/// Stops watching `fd` (which must still be open). 0 or -errno.
+int nimbus_epoll_remove(int epoll, int fd);
+
+/// Blocks until at least one watched descriptor is ready; stores up to `capacity` (at most 64) tokens.
+/// Returns how many, or -errno (EINTR).
+int nimbus_epoll_wait(int epoll, uint64_t *tokens, int capacity);
 
 #endif
