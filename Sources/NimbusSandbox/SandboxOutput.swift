@@ -22,7 +22,7 @@ public final class SandboxOutput: Sendable {
 
     /// Everything written since the last call.
     public func take() -> [UInt8] {
-        pipe.drain(chunks: pipe.limit / Pipe.chunk + 1)
+        _ = pipe.drain(chunks: pipe.limit / Pipe.chunk + 1)
         return pipe.state.withLock { state in
             defer { state.bytes.removeAll(keepingCapacity: true) }
             return state.bytes
