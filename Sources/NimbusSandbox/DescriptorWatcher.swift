@@ -8,7 +8,7 @@ import Synchronization
 /// libdispatch's read sources are not used for this: on Linux its epoll bookkeeping can free a registration
 /// that is still reachable when sources on many descriptors are created and cancelled concurrently, and its
 /// manager thread then crashes in `_dispatch_event_loop_drain` (swift-corelibs-libdispatch #949). Starting
-/// and tearing down sandboxes is exactly that churn, and it crashed `nimbus serve` that way.
+/// and tearing down sandboxes is exactly that churn: a ThreadSanitizer build of `nimbus serve` died that way.
 ///
 /// Registrations are named by token, never by pointer, so an event for a registration removed a moment
 /// before finds nothing. A handler may still run once after `unwatch` has returned (it was picked up just
