@@ -202,7 +202,7 @@ public actor Invoker: InvocationHandler {
         let target = attempt.target
         let timeout = target.version.timeout
         let invocation = RuntimeInvocation(
-            requestId: attempt.requestId, payload: attempt.payload, deadlineMs: 0, timeoutMs: Int64(timeout) * 1000,
+            requestId: attempt.requestId, payload: attempt.payload, timeoutMs: Int64(timeout) * 1000,
             invokedFunctionArn: target.invokedArn, clientContext: attempt.clientContext)
         let initOutput = warm.sandbox.output.take()
         let started = ContinuousClock.now
@@ -322,12 +322,12 @@ public actor Invoker: InvocationHandler {
     public func reapIdle() async {
         let cutoff = ContinuousClock.now - configuration.idleTimeout
         var expired: [Warm] = []
-        for key in Array(idle.keys) {
-            guard let entries = idle[key] else { continue }
-            let kept = entries.filter { $0.since >= cutoff || provisioned[ObjectIdentifier($0.warm)] != nil }
-            guard kept.count < entries.count else { continue }
+        for (key, entries) in idle {
+            let gone = entries.filter { $0.since < cutoff && provisioned[ObjectIdentifier($0.warm)] == nil }
+            guard !gone.isEmpty else { continue }
+            let kept = entries.filter { entry in !gone.contains { $0.warm === entry.warm } }
             idle[key] = kept.isEmpty ? nil : kept
-            expired += entries.filter { entry in !kept.contains { $0.warm === entry.warm } }.map(\.warm)
+            expired += gone.map(\.warm)
         }
         for warm in expired {
             memoryInUse -= warm.memory

@@ -104,8 +104,7 @@ final class RuntimeAPIHandler: ChannelInboundHandler, @unchecked Sendable {
         var headers = HTTPHeaders()
         headers.add(name: "Content-Type", value: "application/json")
         headers.add(name: "Lambda-Runtime-Aws-Request-Id", value: invocation.requestId)
-        let deadline = invocation.timeoutMs.map { Self.unixMilliseconds() + $0 } ?? invocation.deadlineMs
-        headers.add(name: "Lambda-Runtime-Deadline-Ms", value: String(deadline))
+        headers.add(name: "Lambda-Runtime-Deadline-Ms", value: String(Self.unixMilliseconds() + invocation.timeoutMs))
         headers.add(name: "Lambda-Runtime-Invoked-Function-Arn", value: invocation.invokedFunctionArn)
         if let trace = invocation.traceId, !trace.isEmpty { headers.add(name: "Lambda-Runtime-Trace-Id", value: trace) }
         if let ctx = invocation.clientContext, !ctx.isEmpty {

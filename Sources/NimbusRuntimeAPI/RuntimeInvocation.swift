@@ -4,11 +4,10 @@ public struct RuntimeInvocation: Sendable, Equatable {
     public var requestId: String
     /// The event bytes.
     public var payload: [UInt8]
-    /// `Lambda-Runtime-Deadline-Ms`: absolute Unix time in milliseconds (unless `timeoutMs` is set).
-    public var deadlineMs: Int64
-    /// When set, the deadline is this many milliseconds after the runtime takes the invocation on `/next`:
-    /// Lambda's timeout starts once the runtime asks for work, so a cold start's initialisation is not in it.
-    public var timeoutMs: Int64?
+    /// The function's timeout in milliseconds. `Lambda-Runtime-Deadline-Ms` is this long after `/next` hands
+    /// the invocation over: Lambda's timeout starts once the runtime asks for work, so a cold start's
+    /// initialisation is not in it.
+    public var timeoutMs: Int64
     /// `Lambda-Runtime-Invoked-Function-Arn`: the ARN exactly as the caller addressed it.
     public var invokedFunctionArn: String
     /// `Lambda-Runtime-Trace-Id`.
@@ -20,12 +19,11 @@ public struct RuntimeInvocation: Sendable, Equatable {
 
     /// Creates an invocation.
     public init(
-        requestId: String, payload: [UInt8], deadlineMs: Int64, timeoutMs: Int64? = nil, invokedFunctionArn: String,
+        requestId: String, payload: [UInt8], timeoutMs: Int64, invokedFunctionArn: String,
         traceId: String? = nil, clientContext: String? = nil, cognitoIdentity: String? = nil
     ) {
         self.requestId = requestId
         self.payload = payload
-        self.deadlineMs = deadlineMs
         self.timeoutMs = timeoutMs
         self.invokedFunctionArn = invokedFunctionArn
         self.traceId = traceId

@@ -50,11 +50,10 @@ struct AwsLambdaRICTests {
         }
         var iterator = events.makeAsyncIterator()
         #expect(await iterator.next() == .ready)
-        let deadline = Int64(Date().timeIntervalSince1970 * 1000) + 3000
         for i in 0..<3 {
             let outcome = await server.endpoint.invoke(
                 RuntimeInvocation(
-                    requestId: "req-\(i)", payload: Array(#"{"n":\#(i)}"#.utf8), deadlineMs: deadline,
+                    requestId: "req-\(i)", payload: Array(#"{"n":\#(i)}"#.utf8), timeoutMs: 3000,
                     invokedFunctionArn: "arn:aws:lambda:us-east-1:111122223333:function:f1"))
             guard case .response(let body) = outcome else {
                 Issue.record("unexpected outcome \(outcome)")
@@ -71,7 +70,7 @@ struct AwsLambdaRICTests {
         }
         let failed = await server.endpoint.invoke(
             RuntimeInvocation(
-                requestId: "req-fail", payload: Array(#"{"fail":true}"#.utf8), deadlineMs: deadline,
+                requestId: "req-fail", payload: Array(#"{"fail":true}"#.utf8), timeoutMs: 3000,
                 invokedFunctionArn: "arn"))
         guard case .functionError(let body, let type) = failed else {
             Issue.record("expected a function error, got \(failed)")

@@ -49,10 +49,10 @@ struct CustomRuntimeTests {
         var iterator = events.makeAsyncIterator()
         #expect(await iterator.next() == .ready)
         let ok = await server.endpoint.invoke(
-            RuntimeInvocation(requestId: "r1", payload: Array(#"{"x":1}"#.utf8), deadlineMs: 0, invokedFunctionArn: "arn:f"))
+            RuntimeInvocation(requestId: "r1", payload: Array(#"{"x":1}"#.utf8), timeoutMs: 3000, invokedFunctionArn: "arn:f"))
         #expect(ok == .response(Array(#"{"got":{"x":1},"arn":"arn:f"}"#.utf8)))
         let failed = await server.endpoint.invoke(
-            RuntimeInvocation(requestId: "r2", payload: Array(#"{"fail":1}"#.utf8), deadlineMs: 0, invokedFunctionArn: "arn:f"))
+            RuntimeInvocation(requestId: "r2", payload: Array(#"{"fail":1}"#.utf8), timeoutMs: 3000, invokedFunctionArn: "arn:f"))
         guard case .functionError(_, let type) = failed else {
             Issue.record("expected a function error, got \(failed)")
             return

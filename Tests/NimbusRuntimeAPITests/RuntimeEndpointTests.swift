@@ -5,7 +5,7 @@ import Testing
 
 @Suite struct RuntimeEndpointTests {
     func invocation(_ id: String) -> RuntimeInvocation {
-        RuntimeInvocation(requestId: id, payload: Array("{}".utf8), deadlineMs: 0, invokedFunctionArn: "arn")
+        RuntimeInvocation(requestId: id, payload: Array("{}".utf8), timeoutMs: 3000, invokedFunctionArn: "arn")
     }
 
     @Test("An invocation handed over before /next is delivered on the next /next; readiness is signalled once")

@@ -74,7 +74,7 @@ struct BubblewrapSandboxTests {
         let outcome = await endpoint.invoke(
             RuntimeInvocation(
                 requestId: "r1", payload: Array(#"{"hostPort":\#(hostService.port)}"#.utf8),
-                deadlineMs: 0, invokedFunctionArn: "arn:f"))
+                timeoutMs: 3000, invokedFunctionArn: "arn:f"))
         guard case .response(let body) = outcome else {
             Issue.record("unexpected outcome \(outcome)")
             _ = await sandbox.stop()

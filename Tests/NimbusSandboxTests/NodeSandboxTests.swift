@@ -39,12 +39,11 @@ struct NodeSandboxTests {
         let sandbox = try await BubblewrapDriver(shim: spawnShim, scope: "tests").start(spec, endpoint: endpoint)
         var iterator = events.makeAsyncIterator()
         #expect(await iterator.next() == .ready)
-        let deadline = Int64(Date().timeIntervalSince1970 * 1000) + 5000
         let ok = await endpoint.invoke(
-            RuntimeInvocation(requestId: "n1", payload: Array(#"{"n":21}"#.utf8), deadlineMs: deadline, invokedFunctionArn: "arn:n"))
+            RuntimeInvocation(requestId: "n1", payload: Array(#"{"n":21}"#.utf8), timeoutMs: 5000, invokedFunctionArn: "arn:n"))
         #expect(ok == .response(Array(#"{"doubled":42,"fn":"nodefn","memory":"512"}"#.utf8)))
         let failed = await endpoint.invoke(
-            RuntimeInvocation(requestId: "n2", payload: Array(#"{"fail":true}"#.utf8), deadlineMs: deadline, invokedFunctionArn: "arn:n"))
+            RuntimeInvocation(requestId: "n2", payload: Array(#"{"fail":true}"#.utf8), timeoutMs: 5000, invokedFunctionArn: "arn:n"))
         guard case .functionError(let body, let type) = failed else {
             Issue.record("expected a function error, got \(failed)")
             _ = await sandbox.stop()

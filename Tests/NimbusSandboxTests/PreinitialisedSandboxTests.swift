@@ -44,7 +44,7 @@ struct PreinitialisedSandboxTests {
         var iterator = events.makeAsyncIterator()
         #expect(await iterator.next() == .ready)
         let outcome = await endpoint.invoke(
-            RuntimeInvocation(requestId: "r1", payload: Array(#"{"hostPort":1}"#.utf8), deadlineMs: 0, invokedFunctionArn: "arn:f"))
+            RuntimeInvocation(requestId: "r1", payload: Array(#"{"hostPort":1}"#.utf8), timeoutMs: 3000, invokedFunctionArn: "arn:f"))
         guard case .response(let body) = outcome else {
             Issue.record("unexpected outcome \(outcome)")
             _ = await sandbox.stop()

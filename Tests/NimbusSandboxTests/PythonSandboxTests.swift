@@ -45,7 +45,7 @@ struct PythonSandboxTests {
             let outcome = await endpoint.invoke(
                 RuntimeInvocation(
                     requestId: "r\(n)", payload: Array(#"{"n":\#(n)}"#.utf8),
-                    deadlineMs: Int64(Date().timeIntervalSince1970 * 1000) + 5000, invokedFunctionArn: "arn:py"))
+                    timeoutMs: 5000, invokedFunctionArn: "arn:py"))
             guard case .response(let body) = outcome else {
                 Issue.record("unexpected outcome \(outcome)")
                 break
