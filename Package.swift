@@ -203,7 +203,9 @@ let package = Package(
         .testTarget(
             name: "NimbusQueueTests", dependencies: ["NimbusQueue", "NimbusStore"], swiftSettings: swiftSettings),
         .testTarget(name: "NimbusPoolTests", dependencies: ["NimbusPool"], swiftSettings: swiftSettings),
-        .testTarget(name: "NimbusInvokeTests", dependencies: ["NimbusInvoke"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "NimbusInvokeTests", dependencies: ["NimbusInvoke", "NimbusRuntimeAPI", "NimbusSandbox"],
+            swiftSettings: swiftSettings),
         .testTarget(
             name: "NimbusStoreTests",
             dependencies: ["NimbusStore", "NimbusModel", .product(name: "GRDB", package: "GRDB.swift")],

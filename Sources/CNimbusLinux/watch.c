@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <stddef.h>
+#include <poll.h>
 #include <sys/epoll.h>
 
 int nimbus_epoll_create(void) {
@@ -25,4 +26,11 @@ int nimbus_epoll_wait(int epoll, uint64_t *tokens, int capacity) {
     if (n < 0) return -errno;
     for (int i = 0; i < n; i++) tokens[i] = events[i].data.u64;
     return n;
+}
+
+int nimbus_fd_readable(int fd) {
+    struct pollfd entry = {.fd = fd, .events = POLLIN};
+    int n = poll(&entry, 1, 0);
+    if (n < 0) return -errno;
+    return n > 0 && (entry.revents & (POLLIN | POLLHUP)) ? 1 : 0;
 }

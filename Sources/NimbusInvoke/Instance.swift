@@ -55,6 +55,8 @@ struct InstanceFactory: Sendable {
     let directory: String
     /// The Nimbus API as functions reach it.
     let api: NimbusAPIAccess?
+    /// Fork servers by runtime (`RuntimeRegistry.Launch.name`): instances of these runtimes are forked in.
+    let forkServers: [String: ForkServer]
     /// The memory limit while an instance waits (its function's `MemorySize` replaces it).
     static let waitingMemoryMB = 128
     /// The CPU weight while an instance starts and waits: under contention, sandboxes serving requests win.
@@ -74,12 +76,22 @@ struct InstanceFactory: Sendable {
             command: shape.zygote.command(launch), environment: SandboxEnvironment.waiting(launch: launch),
             memoryMB: Self.waitingMemoryMB, ephemeralStorageMB: shape.ephemeralStorageMB, pidsMax: 1024,
             hostUID: uid, hostGID: uid)
+        if shape.zygote == .python { spec.forkServer = forkServers[launch.name] }
         if ahead { spec.cpuShares = Self.waitingShares }
         spec.apiRelay = api?.relay
         let session = SandboxSession(cgroup: driver.cgroup(for: id))
         let endpoint = RuntimeEndpoint { session.handle($0) }
         do {
-            let sandbox = try await driver.start(spec, endpoint: endpoint)
+            let sandbox: BubblewrapSandbox
+            do {
+                sandbox = try await driver.start(spec, endpoint: endpoint)
+            } catch where spec.forkServer != nil {
+                // The fork server failed (it is replaced with the next request): start this runtime in its
+                // sandbox rather than fail the invocation waiting for it.
+                FileHandle.standardError.write(Data("nimbus: a forked runtime did not start (\(error)); starting one\n".utf8))
+                spec.forkServer = nil
+                sandbox = try await driver.start(spec, endpoint: endpoint)
+            }
             session.attach(sandbox: sandbox, endpoint: endpoint)
             return Instance(shape: shape, sandbox: sandbox, endpoint: endpoint, session: session, taskDirectory: task)
         } catch {

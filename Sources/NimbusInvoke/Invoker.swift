@@ -26,6 +26,9 @@ public actor Invoker: InvocationHandler {
         public var preinitialised: [String: Int] = ["python3.11": 2, "nodejs20.x": 1, "provided.al2023": 1]
         /// How functions reach the Nimbus API (`AWS_ENDPOINT_URL` and credentials); nil: they cannot.
         public var nimbusAPI: NimbusAPIAccess?
+        /// Fork Python runtimes from one initialised interpreter (`ForkServer`) instead of starting one in
+        /// each sandbox.
+        public var forkRuntimes = true
 
         /// Defaults.
         public init() {}
@@ -90,7 +93,14 @@ public actor Invoker: InvocationHandler {
     ) {
         self.logs = logs
         self.driver = driver
-        self.factory = InstanceFactory(driver: driver, directory: instancesDirectory, api: configuration.nimbusAPI)
+        var forkServers: [String: ForkServer] = [:]
+        if configuration.forkRuntimes {
+            for launch in registry.launches.values where forkServers[launch.name] == nil {
+                forkServers[launch.name] = Zygote.forkServer(for: launch)
+            }
+        }
+        self.factory = InstanceFactory(
+            driver: driver, directory: instancesDirectory, api: configuration.nimbusAPI, forkServers: forkServers)
         self.registry = registry
         self.configuration = configuration
         self.taskDirectory = taskDirectory
@@ -347,6 +357,7 @@ public actor Invoker: InvocationHandler {
             for instance in all { group.addTask { await instance.stop() } }
         }
         memoryInUse = 0
+        for server in factory.forkServers.values { server.stop() }
         driver.removeScope()
     }
 

@@ -60,7 +60,11 @@ enum Zygote: String, Hashable, Sendable {
         """
 
     /// Imports awslambdaric (the expensive part of a Python cold start), then waits for its function.
-    static let pythonWaiter = pythonPrelude + """
+    static let pythonWaiter = pythonPrelude + pythonImports + pythonRun
+
+    /// What a waiting Python runtime imports and warms up before any function is known (also the state a
+    /// forked one is copied from: `pythonForkServer`).
+    static let pythonImports = """
 
         import json, os, sys
         import awslambdaric.__main__ as ric
@@ -69,6 +73,12 @@ enum Zygote: String, Hashable, Sendable {
         # The handler's module is compiled from source (/var/task is read-only: no bytecode cache), and the
         # first compile() in a process costs ≈ 2 ms more than any later one: pay it while waiting.
         compile("def handler(event, context):\\n    return {'k': [event, context]}\\n", "<nimbus>", "exec")
+
+        """
+
+    /// What a waiting Python runtime does in its sandbox: warm up its connection to the Runtime API, wait
+    /// for its function's configuration on fd 3, apply it and run awslambdaric.
+    static let pythonRun = """
         # awslambdaric's HTTP client (curl) pays for its first request and its first connection: post a
         # result for the warm-up id, which the Runtime API accepts and forgets before the first /next; the
         # connection stays open for /next (an error answer would make the client close it).

@@ -10,13 +10,19 @@ public enum BubblewrapCommand {
         public static let info: Int32 = 11
         /// bwrap waits for a byte here before running the command (the Runtime API listener goes in first).
         public static let block: Int32 = 12
+        /// Inside a sandbox whose runtime is forked in: pid 1 writes a byte here once bwrap has built it.
+        public static let ready: Int32 = 4
     }
+
+    /// Where `nimbus-spawn` is bound read-only in a sandbox whose runtime is forked in: it runs as pid 1.
+    public static let holdPath = "/var/nimbus-init"
 
     /// The uid/gid the runtime sees inside (Lambda's sandbox user is 993).
     public static let insideID = "993"
 
-    /// bwrap's arguments, without the program itself.
-    public static func arguments(_ spec: SandboxSpec) -> [String] {
+    /// bwrap's arguments, without the program itself. `shim` is `nimbus-spawn`, which is pid 1 of a sandbox
+    /// whose runtime is forked in.
+    public static func arguments(_ spec: SandboxSpec, shim: String) -> [String] {
         var a = [
             "--unshare-user", "--uid", insideID, "--gid", insideID,
             "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--unshare-net", "--unshare-cgroup",
@@ -32,13 +38,17 @@ public enum BubblewrapCommand {
             "--ro-bind", spec.taskDirectory, "/var/task",
         ]
         for bind in spec.readOnlyBinds { a += ["--ro-bind", bind.host, bind.sandbox] }
+        if spec.forkServer != nil { a += ["--ro-bind", shim, holdPath] }
         a += ["--remount-ro", "/", "--chdir", "/var/task", "--clearenv"]
-        for (key, value) in spec.environment.sorted(by: { $0.key < $1.key }) { a += ["--setenv", key, value] }
+        // (A forked runtime brings its environment; pid 1 then has none.)
+        if spec.forkServer == nil {
+            for (key, value) in spec.environment.sorted(by: { $0.key < $1.key }) { a += ["--setenv", key, value] }
+        }
         a += [
             "--die-with-parent", "--new-session",
             "--seccomp", String(FD.seccomp), "--info-fd", String(FD.info), "--block-fd", String(FD.block),
-            "--",
         ]
-        return a + spec.command
+        guard spec.forkServer == nil else { return a + ["--as-pid-1", "--", holdPath, "-H", String(FD.ready)] }
+        return a + ["--"] + spec.command
     }
 }

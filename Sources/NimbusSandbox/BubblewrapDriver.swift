@@ -64,96 +64,90 @@ public struct BubblewrapDriver: Sendable {
     {
         let seccomp = nimbus_seccomp_filter_fd()
         guard seccomp >= 0 else { throw SandboxError(description: "seccomp filter: errno \(-seccomp)") }
-        var info: [Int32] = [0, 0]
-        var block: [Int32] = [0, 0]
-        var output: [Int32] = [0, 0]
-        var config: [Int32] = [0, 0]
-        guard nimbus_pipe(&info) == 0, nimbus_pipe(&block) == 0, nimbus_pipe(&output) == 0, nimbus_pipe(&config) == 0
-        else {
-            close(seccomp)
-            throw SandboxError(description: "pipe: errno \(errno)")
-        }
-        let log = SandboxOutput(fd: output[0])
+        defer { close(seccomp) }
+        let forked = spec.forkServer != nil
+        let pipes = try StartPipes(forked: forked)
         var argv = [shim]
         for file in cgroup.taskFiles { argv += ["-t", file] }
-        for fd in [
-            BubblewrapCommand.FD.seccomp, BubblewrapCommand.FD.info, BubblewrapCommand.FD.block,
-            BubblewrapCommand.FD.config,
-        ] {
+        for fd in [BubblewrapCommand.FD.seccomp, BubblewrapCommand.FD.info, BubblewrapCommand.FD.block] {
             argv += ["-k", String(fd)]
         }
+        argv += ["-k", String(forked ? BubblewrapCommand.FD.ready : BubblewrapCommand.FD.config)]
         argv += ["-u", String(spec.hostUID), "-g", String(spec.hostGID), "--", bwrap]
-        argv += BubblewrapCommand.arguments(spec)
-        // stdout and stderr of bwrap and the runtime go to one pipe, read by SandboxOutput; the config pipe's
-        // read end is inherited by the runtime as fd 3.
-        let sources = [seccomp, info[1], block[0], config[0], output[1], output[1]]
+        argv += BubblewrapCommand.arguments(spec, shim: shim)
+        // stdout and stderr of bwrap and the runtime go to one pipe, read by SandboxOutput. The runtime reads
+        // its configuration on fd 3: bwrap's command inherits the pipe; a forked runtime gets it from the fork.
+        let sources = [seccomp, pipes.info[1], pipes.block[0], forked ? pipes.ready[1] : pipes.config[0]]
         let targets = [
             BubblewrapCommand.FD.seccomp, BubblewrapCommand.FD.info, BubblewrapCommand.FD.block,
-            BubblewrapCommand.FD.config, 1, 2,
+            forked ? BubblewrapCommand.FD.ready : BubblewrapCommand.FD.config,
         ]
         var pid: pid_t = 0
         let rc = Self.withCStrings(argv) { cArgs in
-            nimbus_spawn(shim, cArgs, sources, targets, Int32(sources.count), &pid)
+            nimbus_spawn(
+                shim, cArgs, sources + [pipes.output[1], pipes.output[1]], targets + [1, 2], Int32(sources.count + 2), &pid)
         }
-        for fd in Set(sources) { close(fd) }
+        pipes.closeSpawned()
         guard rc == 0 else {
-            close(info[0])
-            close(block[1])
-            close(config[1])
-            log.close()
+            pipes.closeStarting()
+            pipes.closeKept()
             throw SandboxError(description: "posix_spawn \(shim): errno \(rc)")
-        }
-        defer {
-            close(info[0])
-            close(block[1])
         }
         // pidfds from here on: the launcher is our (possibly exited, unreaped) child, and the sandbox's
         // pid 1 is alive and blocked until we release it, so neither pid can have been reused yet.
         let processes = SandboxProcesses(launcher: nimbus_pidfd_open(pid))
-        guard let initPid = await Self.readChildPid(info[0]) else {
-            processes.kill()
-            close(config[1])
-            log.close()
-            throw SandboxError(description: "bwrap exited before the sandbox started")
-        }
-        processes.adopt(initPidfd: nimbus_pidfd_open(initPid))
-        let listener = nimbus_listen_in_netns_of(initPid, Int32(spec.runtimeAPIPort))
-        guard listener >= 0 else {
-            processes.kill()
-            close(config[1])
-            log.close()
-            throw SandboxError(description: "Runtime API listener in the sandbox netns: errno \(-listener)")
-        }
-        let server: RuntimeAPIServer
-        do {
-            server = try await RuntimeAPIServer.adopt(listeningSocket: listener, endpoint: endpoint)
-        } catch {
-            close(listener)
-            processes.kill()
-            close(config[1])
-            log.close()
-            throw error
-        }
+        var server: RuntimeAPIServer?
         var relay: APIRelay?
-        if let target = spec.apiRelay {
-            let socket = nimbus_listen_in_netns_of(initPid, Int32(target.port))
+        do {
+            guard let initPid = await Self.readChildPid(pipes.info[0]) else {
+                throw SandboxError(description: "bwrap exited before the sandbox started")
+            }
+            let initPidfd = nimbus_pidfd_open(initPid)
+            processes.adopt(initPidfd: initPidfd)
+            let listener = nimbus_listen_in_netns_of(initPid, Int32(spec.runtimeAPIPort))
+            guard listener >= 0 else {
+                throw SandboxError(description: "Runtime API listener in the sandbox netns: errno \(-listener)")
+            }
             do {
-                guard socket >= 0 else { throw SandboxError(description: "API relay listener: errno \(-socket)") }
-                relay = try await APIRelay.adopt(listeningSocket: socket, target: target.address)
+                server = try await RuntimeAPIServer.adopt(listeningSocket: listener, endpoint: endpoint)
             } catch {
-                if socket >= 0 { close(socket) }
-                await server.close()
-                processes.kill()
-                close(config[1])
-                log.close()
+                close(listener)
                 throw error
             }
+            if let target = spec.apiRelay {
+                let socket = nimbus_listen_in_netns_of(initPid, Int32(target.port))
+                guard socket >= 0 else { throw SandboxError(description: "API relay listener: errno \(-socket)") }
+                do {
+                    relay = try await APIRelay.adopt(listeningSocket: socket, target: target.address)
+                } catch {
+                    close(socket)
+                    throw error
+                }
+            }
+            var go: UInt8 = 1
+            _ = write(pipes.block[1], &go, 1)
+            if let forkServer = spec.forkServer {
+                // pid 1 runs once bwrap has built the sandbox: only then may a runtime enter it.
+                guard await pipes.awaitReady() else {
+                    throw SandboxError(description: "the sandbox's pid 1 did not start")
+                }
+                let runtime = try await forkServer.fork(
+                    initPid: initPid, initPidfd: initPidfd, tasks: cgroup.taskFiles, uid: BubblewrapCommand.insideID,
+                    config: pipes.config[0], output: pipes.output[1], seccomp: seccomp)
+                processes.adopt(runtimePidfd: nimbus_pidfd_open(runtime))
+            }
+            pipes.closeStarting()
+            return BubblewrapSandbox(
+                spec: spec, cgroup: cgroup, server: server!, relay: relay, processes: processes,
+                output: SandboxOutput(fd: pipes.output[0]), initPid: initPid, configFD: pipes.config[1])
+        } catch {
+            await server?.close()
+            await relay?.close()
+            processes.kill()
+            pipes.closeStarting()
+            pipes.closeKept()
+            throw error
         }
-        var go: UInt8 = 1
-        _ = write(block[1], &go, 1)
-        return BubblewrapSandbox(
-            spec: spec, cgroup: cgroup, server: server, relay: relay, processes: processes, output: log,
-            initPid: initPid, configFD: config[1])
     }
 
     /// Reads bwrap's `{"child-pid": N}` from the info pipe (blocking, off the cooperative pool).

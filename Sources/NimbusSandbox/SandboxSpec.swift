@@ -7,8 +7,11 @@ public struct SandboxSpec: Sendable {
     public var taskDirectory: String
     /// Further read-only binds (host path → sandbox path), e.g. a runtime at `/var/runtime`.
     public var readOnlyBinds: [(host: String, sandbox: String)]
-    /// The runtime command inside the sandbox.
+    /// The runtime command inside the sandbox (ignored when `forkServer` is set).
     public var command: [String]
+    /// Where the runtime comes from instead of `command`: forked in by this server once bwrap has built the
+    /// sandbox, whose pid 1 is then `nimbus-spawn -H` (see `ForkServer`).
+    public var forkServer: ForkServer?
     /// The complete environment of the runtime (nothing is inherited).
     public var environment: [String: String]
     /// Memory limit in MB (`MemorySize`).

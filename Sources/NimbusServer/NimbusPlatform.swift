@@ -243,6 +243,7 @@ public struct NimbusPlatform: Sendable {
         if let seconds = environment["NIMBUS_IDLE_TIMEOUT"].flatMap(Int.init) { pool.idleTimeout = .seconds(seconds) }
         if let budget = environment["NIMBUS_MEMORY_BUDGET_MB"].flatMap(Int.init) { pool.memoryBudgetMB = budget }
         if let text = environment["NIMBUS_PREINITIALISED"] { pool.preinitialised = Self.counts(text) }
+        if environment["NIMBUS_FORK_RUNTIMES"] == "0" { pool.forkRuntimes = false }
         pool.nimbusAPI = api
         return Invoker(
             driver: driver, registry: registry, configuration: pool, instancesDirectory: instances, logs: logs

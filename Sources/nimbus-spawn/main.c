@@ -8,11 +8,18 @@
  *   5. execs PROG with an empty environment (bwrap's environment stays readable inside the sandbox).
  * usage: nimbus-spawn [-t TASKS_FILE]... [-k FD]... -u UID -g GID -- PROG ARGS...
  * Any failure: a message on stderr and exit status 127.
+ *
+ * `nimbus-spawn -H FD` is something else: the pid 1 of a sandbox whose runtime is forked in from outside
+ * (`bwrap --as-pid-1`, see ForkServer.swift). It writes one byte to FD once it runs (bwrap has finished
+ * building the sandbox by then), lets the kernel reap every orphan (SIGCHLD ignored), and sleeps. As pid 1
+ * of its namespace it gets no signal from inside the sandbox that it does not handle, so the function cannot
+ * end its own sandbox that way; Nimbus kills it from outside.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,7 +36,16 @@ static void fail(const char *step, const char *detail) {
     _exit(127);
 }
 
+static _Noreturn void hold(int ready) {
+    signal(SIGCHLD, SIG_IGN);
+    char byte = 1;
+    if (write(ready, &byte, 1) != 1) fail("hold", "ready fd");
+    close(ready);
+    for (;;) pause();
+}
+
 int main(int argc, char **argv) {
+    if (argc == 3 && strcmp(argv[1], "-H") == 0) hold(atoi(argv[2]));
     const char *tasks[16];
     int ntasks = 0, keep[16], nkeep = 0, opt;
     long uid = -1, gid = -1;

@@ -25,6 +25,12 @@ def handler(event, context):
     action = event["action"]
     if action == "read":
         return {p: attempt(lambda p=p: len(open(p, "rb").read())) for p in event["paths"]}
+    if action == "credentials":
+        wanted = ("Uid", "Gid", "Groups", "CapInh", "CapPrm", "CapEff", "CapBnd", "CapAmb", "NoNewPrivs", "Seccomp")
+        lines = [line.split(":", 1) for line in open("/proc/self/status").read().splitlines()]
+        return {key: value.strip() for key, value in lines if key in wanted}
+    if action == "pid1-environment":
+        return attempt(lambda: sorted(v.split(b"=")[0].decode() for v in open("/proc/1/environ", "rb").read().split(b"\0") if v))
     if action == "list-root":
         return sorted(os.listdir("/"))
     if action == "processes":
@@ -157,11 +163,13 @@ def test_cannot_read_host_files_or_other_code(nimbus, hostile):
     client, name, bystander = hostile
     data = str(nimbus.data_dir)
     err, out = run(client, name, {"action": "read", "paths": [
-        f"{data}/nimbus.sqlite", "/etc/shadow", "/root/.bashrc", "/proc/1/environ", "/var/task/app.py"]})
+        f"{data}/nimbus.sqlite", "/etc/shadow", "/root/.bashrc", "/var/task/app.py"]})
     assert err is None
     assert out[f"{data}/nimbus.sqlite"].startswith("denied")
     assert out["/etc/shadow"].startswith("denied") and out["/root/.bashrc"].startswith("denied")
-    assert out["/proc/1/environ"] in ("allowed:0", "denied:PermissionError")  # bwrap's env is empty
+    # pid 1 (bwrap, or Nimbus's init when the runtime was forked in) has no environment but bwrap's PWD
+    _, pid1 = run(client, name, {"action": "pid1-environment"})
+    assert pid1 in ("allowed:[]", "allowed:['PWD']", "denied:PermissionError"), pid1
     assert out["/var/task/app.py"].startswith("allowed")  # its own code
     _, root = run(client, name, {"action": "list-root"})
     assert set(root) <= SANDBOX_ROOT, root
@@ -231,6 +239,27 @@ def test_cannot_write_outside_tmp_or_make_namespaces(hostile):
     assert out["/etc/x"].startswith("denied") and out["/tmp/ok"].startswith("allowed")
     _, userns = run(client, name, {"action": "userns"})
     assert userns.startswith("denied")
+    bystander_ok(client, bystander)
+
+
+@pytest.mark.parametrize("variables", [{}, {"PYTHONDONTWRITEBYTECODE": "1"}], ids=["forked", "started"])
+def test_the_runtime_holds_no_privilege(hostile, variables):
+    """Python runtimes are forked in from a root fork server (a PYTHON* variable makes the runtime start in its
+    sandbox instead): either way the runtime is the sandbox user with no capability, no-new-privileges and the
+    seccomp filter."""
+    client, name, bystander = hostile
+    client.update_function_configuration(FunctionName=name, Environment={"Variables": variables})
+    client.get_waiter("function_updated_v2").wait(FunctionName=name)
+    err, out = run(client, name, {"action": "credentials"})
+    assert err is None, out
+    assert out["Uid"].split() == ["993"] * 4 and out["Gid"].split() == ["993"] * 4 and out["Groups"] == "", out
+    for key in ("CapInh", "CapPrm", "CapEff", "CapBnd", "CapAmb"):
+        assert int(out[key], 16) == 0, out
+    assert out["NoNewPrivs"] == "1" and out["Seccomp"] == "2", out
+    _, userns = run(client, name, {"action": "userns"})
+    assert userns.startswith("denied")
+    client.update_function_configuration(FunctionName=name, Environment={"Variables": {}})
+    client.get_waiter("function_updated_v2").wait(FunctionName=name)
     bystander_ok(client, bystander)
 
 

@@ -52,4 +52,14 @@ int nimbus_epoll_remove(int epoll, int fd);
 /// Returns how many, or -errno (EINTR).
 int nimbus_epoll_wait(int epoll, uint64_t *tokens, int capacity);
 
+/// Whether `fd` is readable right now (a pidfd: its process has exited). 1, 0 or -errno.
+int nimbus_fd_readable(int fd);
+
+/// socketpair(AF_UNIX, SOCK_SEQPACKET, close-on-exec): each send arrives as one message. 0 or -errno.
+int nimbus_seqpacket_pair(int fds[2]);
+
+/// Sends `length` bytes as one message with up to 16 descriptors attached (SCM_RIGHTS; no SIGPIPE).
+/// 0 or -errno.
+int nimbus_send_with_fds(int sock, const uint8_t *bytes, size_t length, const int *fds, int count);
+
 #endif
