@@ -28,7 +28,7 @@ int nimbus_send_with_fds(int sock, const uint8_t *bytes, size_t length, const in
         memcpy(CMSG_DATA(header), fds, count * sizeof(int));
     }
     ssize_t sent;
-    do sent = sendmsg(sock, &message, MSG_NOSIGNAL);
+    do sent = sendmsg(sock, &message, MSG_NOSIGNAL | MSG_DONTWAIT);
     while (sent < 0 && errno == EINTR);
     if (sent < 0) return -errno;
     return sent == (ssize_t)length ? 0 : -EMSGSIZE;

@@ -1,27 +1,40 @@
+import Foundation
 import NimbusSandbox
 
 extension Zygote {
     /// The fork server of a runtime whose instances are forked from one initialised interpreter rather than
-    /// started in each sandbox (Python), or nil. Its process is root on the host and runs only Nimbus's code:
-    /// no function code ever runs in it.
+    /// started in each sandbox (Python), or nil. Its process is root on the host and runs only Nimbus's code
+    /// and the runtime directory's: no function code ever runs in it. So the runtime directory must be
+    /// root's and writable by no one else, and the interpreter runs isolated (`-I`: no environment
+    /// variable, working directory or user site shapes what it imports).
     static func forkServer(for launch: RuntimeRegistry.Launch) -> ForkServer? {
-        guard launch.zygote == .python, let runtime = launch.runtimeDirectory else { return nil }
+        guard launch.zygote == .python, let runtime = launch.runtimeDirectory, ownedByRoot(runtime) else { return nil }
         return ForkServer(
-            command: ["/usr/bin/python3", "-S", "-c", pythonForkServer, runtime],
+            command: ["/usr/bin/python3", "-I", "-S", "-u", "-c", pythonForkServer, runtime],
             environment: SandboxEnvironment.waiting(launch: launch))
+    }
+
+    /// Whether `path` is a directory owned by root that only root may write to.
+    static func ownedByRoot(_ path: String) -> Bool {
+        guard let attributes = try? FileManager.default.attributesOfItem(atPath: path) else { return false }
+        return attributes[.type] as? FileAttributeType == .typeDirectory
+            && (attributes[.ownerAccountID] as? NSNumber)?.intValue == 0
+            && ((attributes[.posixPermissions] as? NSNumber)?.intValue ?? 0o777) & 0o022 == 0
     }
 
     /// The Python fork server (see `ForkServer` for the protocol): the waiter's imports and warm-ups, done
     /// once, then a loop that forks a runtime into each sandbox it is sent. The runtime leaves the loop and
     /// goes on as a waiter does in its own sandbox (`pythonRun`).
     ///
-    /// It starts with the waiting environment, whose `PYTHONPATH` names `/var/runtime`; on the host the
-    /// runtime directory is its argument. A forked runtime renames the modules imported from there to their
-    /// `/var/runtime` names (their compiled code keeps the host's file names).
+    /// It starts with the waiting environment, which the isolated interpreter keeps in `os.environ` without
+    /// acting on it; the runtime directory (its argument) is the one path it adds. A forked runtime sets
+    /// `sys.path` as `PYTHONPATH` would have, and renames the modules imported from the runtime directory to
+    /// their `/var/runtime` names (their compiled code keeps the host's file names). `-u` stands for the
+    /// waiting environment's `PYTHONUNBUFFERED`.
     static let pythonForkServer = pythonPrelude + """
 
         import sys
-        sys.path.insert(1, sys.argv[1])
+        sys.path.insert(0, sys.argv[1])
         """ + pythonImports + """
         import ctypes, resource, signal, socket
 
@@ -45,13 +58,17 @@ extension Zygote {
         _LAST_CAP = int(open("/proc/sys/kernel/cap_last_cap").read())
         # CLONE_NEWNS, NEWCGROUP, NEWUTS, NEWIPC, NEWUSER, NEWPID, NEWNET: every namespace of the sandbox.
         _NAMESPACES = 0x00020000 | 0x02000000 | 0x04000000 | 0x08000000 | 0x10000000 | 0x20000000 | 0x40000000
-        _call(_libc.prctl(1, signal.SIGKILL, 0, 0, 0), "PR_SET_PDEATHSIG")  # ends with nimbus serve
+        # It ends when nimbus serve closes its socket (at exit too); ^C in nimbus serve's terminal is not for it.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
         os.chdir("/")
 
         def _enter(request, pidfd, config, output, seccomp, report):
             # The forker: still root on the host. It takes the sandbox's cgroups, namespaces, root and ids,
             # forks the runtime, reports the runtime's pid and exits (the runtime is reparented to Nimbus).
             try:
+                _call(_libc.prctl(1, signal.SIGKILL, 0, 0, 0), "PR_SET_PDEATHSIG")  # a stuck forker ends with us
+                if os.getppid() != _server_pid:
+                    os._exit(1)
                 os.setgroups([])
                 for tasks in request["tasks"]:
                     with open(tasks, "w") as file:
@@ -84,6 +101,7 @@ extension Zygote {
                 os.chdir("/var/task")
                 os.setsid()
                 signal.pthread_sigmask(signal.SIG_SETMASK, [])
+                signal.signal(signal.SIGINT, signal.default_int_handler)
                 for cap in range(_LAST_CAP + 1):
                     _call(_libc.prctl(24, cap, 0, 0, 0), "PR_CAPBSET_DROP")
                 _call(_libc.prctl(47, 4, 0, 0, 0), "PR_CAP_AMBIENT_CLEAR_ALL")
@@ -99,7 +117,8 @@ extension Zygote {
             sys.argv = ["-c"]
             # The modules imported here came from the host's name of /var/runtime: rename them (packages
             # find their submodules, and tracebacks their source, through these names).
-            host = sys.path.pop(1)
+            host = sys.path.pop(0)
+            sys.path[:0] = [""] + [entry for entry in os.environ.get("PYTHONPATH", "").split(":") if entry]
             def inside(path):
                 return "/var/runtime" + path[len(host):] if isinstance(path, str) and path.startswith(host + "/") else path
             for module in list(sys.modules.values()):
@@ -118,6 +137,7 @@ extension Zygote {
             sys.path_importer_cache.clear()  # what was listed on the host
 
         _server = socket.socket(fileno=3)
+        _server_pid = os.getpid()
         while True:
             try:
                 _message, _fds, _, _ = socket.recv_fds(_server, 65536, 8)
@@ -137,7 +157,7 @@ extension Zygote {
             for _fd in _fds:
                 os.close(_fd)
             os.waitpid(_child, 0)
-        del _server, _message, _fds, _child
+        del _server, _server_pid, _message, _fds, _child
 
         """ + pythonRun
 }

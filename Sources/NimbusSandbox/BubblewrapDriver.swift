@@ -134,7 +134,13 @@ public struct BubblewrapDriver: Sendable {
                 let runtime = try await forkServer.fork(
                     initPid: initPid, initPidfd: initPidfd, tasks: cgroup.taskFiles, uid: BubblewrapCommand.insideID,
                     config: pipes.config[0], output: pipes.output[1], seccomp: seccomp)
-                processes.adopt(runtimePidfd: nimbus_pidfd_open(runtime))
+                // By pid, safely: the runtime is ours or its forker's to reap, and neither reaps it before this
+                // (Nimbus only ever waits through pidfds, never for any child).
+                let runtimePidfd = nimbus_pidfd_open(runtime)
+                guard runtimePidfd >= 0 else {  // (ending the pid namespace, below, kills it)
+                    throw SandboxError(description: "pidfd of the forked runtime: errno \(-runtimePidfd)")
+                }
+                processes.adopt(runtimePidfd: runtimePidfd)
             }
             pipes.closeStarting()
             return BubblewrapSandbox(

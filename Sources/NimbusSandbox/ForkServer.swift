@@ -70,13 +70,16 @@ public final class ForkServer: Sendable {
     }
 
     /// Sends one request, starting the process first if it is not running, and once more with a new process
-    /// if the old one turns out to be gone. 0 or -errno.
+    /// if the old one turns out to be gone or stuck (its queue full). 0 or -errno. Nothing here blocks: the
+    /// send does not wait, and processes given up on are killed and reaped after the lock is released.
     private func send(_ bytes: [UInt8], fds: [Int32]) -> Int32 {
-        running.withLock { running in
+        var abandoned: [Running] = []
+        defer { abandoned.forEach(Self.end) }
+        return running.withLock { running in
             var result: Int32 = -ESRCH
             for _ in 0..<2 {
                 if let process = running, nimbus_pidfd_signal(process.pidfd, 0) != 0 {
-                    Self.end(process)
+                    abandoned.append(process)
                     running = nil
                 }
                 if running == nil { running = start() }
@@ -84,8 +87,8 @@ public final class ForkServer: Sendable {
                 result = bytes.withUnsafeBufferPointer {
                     nimbus_send_with_fds(process.socket, $0.baseAddress, $0.count, fds, Int32(fds.count))
                 }
-                guard result == -EPIPE || result == -ECONNREFUSED || result == -ECONNRESET else { return result }
-                Self.end(process)
+                guard [-EPIPE, -ECONNREFUSED, -ECONNRESET, -EAGAIN].contains(result) else { return result }
+                abandoned.append(process)
                 running = nil
             }
             return result

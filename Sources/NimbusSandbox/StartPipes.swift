@@ -52,10 +52,15 @@ struct StartPipes {
         close(output[0])
     }
 
-    /// Waits (blocking, off the cooperative pool) for pid 1's byte on `ready`; false if the pipe ended first.
+    /// Waits (blocking, off the cooperative pool) for pid 1's byte on `ready`; false if the pipe ended first
+    /// or nothing came within the fork server's patience (the outer bwrap holds the write end too).
     func awaitReady() async -> Bool {
         let fd = ready[0]
         return await offPool {
+            var entry = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+            var polled = poll(&entry, 1, ForkServer.patienceMs)
+            while polled < 0, errno == EINTR { polled = poll(&entry, 1, ForkServer.patienceMs) }
+            guard polled > 0 else { return false }
             var byte: UInt8 = 0
             var n = read(fd, &byte, 1)
             while n < 0, errno == EINTR { n = read(fd, &byte, 1) }

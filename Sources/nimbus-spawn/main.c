@@ -10,8 +10,9 @@
  * Any failure: a message on stderr and exit status 127.
  *
  * `nimbus-spawn -H FD` is something else: the pid 1 of a sandbox whose runtime is forked in from outside
- * (`bwrap --as-pid-1`, see ForkServer.swift). It writes one byte to FD once it runs (bwrap has finished
- * building the sandbox by then), lets the kernel reap every orphan (SIGCHLD ignored), and sleeps. As pid 1
+ * (`bwrap --as-pid-1`, see ForkServer.swift). It makes itself non-dumpable, writes one byte to FD once it
+ * runs (bwrap has finished building the sandbox by then), lets the kernel reap every orphan (SIGCHLD
+ * ignored), and sleeps. As pid 1
  * of its namespace it gets no signal from inside the sandbox that it does not handle, so the function cannot
  * end its own sandbox that way; Nimbus kills it from outside.
  */
@@ -23,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -37,6 +39,8 @@ static void fail(const char *step, const char *detail) {
 }
 
 static _Noreturn void hold(int ready) {
+    /* Not dumpable: the runtime (same uid) can then neither open /proc/1/mem nor take its descriptors. */
+    if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0) fail("hold", "dumpable");
     signal(SIGCHLD, SIG_IGN);
     char byte = 1;
     if (write(ready, &byte, 1) != 1) fail("hold", "ready fd");

@@ -39,3 +39,22 @@ struct ZygoteTests {
         #expect(registry.warnings.count == 3)
     }
 }
+
+struct ForkServerTrustTests {
+    @Test("A fork server (root) imports only from a runtime directory that only root may write")
+    func runtimeDirectoryTrust() throws {
+        let directory = "/tmp/nimbus-trust-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: false)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: directory)
+        #expect(Zygote.ownedByRoot(directory) == (getuid() == 0))
+        try FileManager.default.setAttributes([.posixPermissions: 0o777], ofItemAtPath: directory)
+        #expect(!Zygote.ownedByRoot(directory))
+        #expect(!Zygote.ownedByRoot("\(directory)/missing"))
+        var launch = try #require(RuntimeRegistry(pythonRuntime: directory, nodeRuntime: nil).launch(for: "python3.11"))
+        #expect(Zygote.forkServer(for: launch) == nil)
+        launch.runtimeDirectory = "/usr"
+        #expect((Zygote.forkServer(for: launch) != nil) == (getuid() == 0))
+        #expect(Zygote.forkServer(for: RuntimeRegistry.provided) == nil)
+    }
+}

@@ -58,8 +58,8 @@ int nimbus_fd_readable(int fd);
 /// socketpair(AF_UNIX, SOCK_SEQPACKET, close-on-exec): each send arrives as one message. 0 or -errno.
 int nimbus_seqpacket_pair(int fds[2]);
 
-/// Sends `length` bytes as one message with up to 16 descriptors attached (SCM_RIGHTS; no SIGPIPE).
-/// 0 or -errno.
+/// Sends `length` bytes as one message with up to 16 descriptors attached (SCM_RIGHTS; no SIGPIPE; never
+/// blocks: EAGAIN when the receiver's queue is full). 0 or -errno.
 int nimbus_send_with_fds(int sock, const uint8_t *bytes, size_t length, const int *fds, int count);
 
 #endif
