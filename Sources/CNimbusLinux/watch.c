@@ -28,9 +28,11 @@ int nimbus_epoll_wait(int epoll, uint64_t *tokens, int capacity) {
     return n;
 }
 
-int nimbus_fd_readable(int fd) {
+int nimbus_fd_readable(int fd, int timeout_ms) {
     struct pollfd entry = {.fd = fd, .events = POLLIN};
-    int n = poll(&entry, 1, 0);
+    int n;
+    do n = poll(&entry, 1, timeout_ms);
+    while (n < 0 && errno == EINTR);
     if (n < 0) return -errno;
     return n > 0 && (entry.revents & (POLLIN | POLLHUP)) ? 1 : 0;
 }

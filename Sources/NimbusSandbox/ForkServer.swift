@@ -139,10 +139,7 @@ public final class ForkServer: Sendable {
         var bytes: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 256)
         while true {
-            var entry = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-            let ready = poll(&entry, 1, timeoutMs)
-            if ready < 0, errno == EINTR { continue }
-            guard ready > 0 else { return nil }
+            guard nimbus_fd_readable(fd, timeoutMs) == 1 else { return nil }
             let n = read(fd, &buffer, buffer.count)
             if n < 0, errno == EINTR { continue }
             guard n > 0 else { break }

@@ -44,7 +44,7 @@ final class SandboxProcesses: Sendable {
     private static func reap(_ pidfd: Int32, _ status: inout Int32, forked: Bool) -> Bool {
         var result = nimbus_pidfd_try_reap(pidfd, &status)
         var waits = 0
-        while forked, result == -ECHILD, waits < 200, nimbus_fd_readable(pidfd) == 1 {
+        while forked, result == -ECHILD, waits < 200, nimbus_fd_readable(pidfd, 0) == 1 {
             usleep(250)
             result = nimbus_pidfd_try_reap(pidfd, &status)
             waits += 1

@@ -57,10 +57,7 @@ struct StartPipes {
     func awaitReady() async -> Bool {
         let fd = ready[0]
         return await offPool {
-            var entry = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-            var polled = poll(&entry, 1, ForkServer.patienceMs)
-            while polled < 0, errno == EINTR { polled = poll(&entry, 1, ForkServer.patienceMs) }
-            guard polled > 0 else { return false }
+            guard nimbus_fd_readable(fd, ForkServer.patienceMs) == 1 else { return false }
             var byte: UInt8 = 0
             var n = read(fd, &byte, 1)
             while n < 0, errno == EINTR { n = read(fd, &byte, 1) }

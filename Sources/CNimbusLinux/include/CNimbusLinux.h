@@ -52,8 +52,9 @@ int nimbus_epoll_remove(int epoll, int fd);
 /// Returns how many, or -errno (EINTR).
 int nimbus_epoll_wait(int epoll, uint64_t *tokens, int capacity);
 
-/// Whether `fd` is readable right now (a pidfd: its process has exited). 1, 0 or -errno.
-int nimbus_fd_readable(int fd);
+/// Whether `fd` is readable (a pipe: data or its end; a pidfd: its process has exited), waiting up to
+/// `timeout_ms` (0: not at all; an interrupted wait starts again). 1, 0 or -errno.
+int nimbus_fd_readable(int fd, int timeout_ms);
 
 /// socketpair(AF_UNIX, SOCK_SEQPACKET, close-on-exec): each send arrives as one message. 0 or -errno.
 int nimbus_seqpacket_pair(int fds[2]);
