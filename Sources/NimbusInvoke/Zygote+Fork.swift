@@ -122,8 +122,8 @@ extension Zygote {
             def inside(path):
                 return "/var/runtime" + path[len(host):] if isinstance(path, str) and path.startswith(host + "/") else path
             for module in list(sys.modules.values()):
-                if not inside(getattr(module, "__file__", None) or "/").startswith("/var/runtime/"):
-                    continue
+                if inside(getattr(module, "__file__", None)) == getattr(module, "__file__", None):
+                    continue  # not imported from the runtime directory
                 for attribute in ("__file__", "__cached__"):
                     setattr(module, attribute, inside(getattr(module, attribute, None)))
                 if isinstance(getattr(module, "__path__", None), list):

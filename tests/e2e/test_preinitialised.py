@@ -128,6 +128,9 @@ def imports(event, context):
     out = {"age": age(), "path": sys.path, "finders": [getattr(f, "__name__", type(f).__name__) for f in sys.meta_path],
            "builtins": [n for n in ("exit", "quit", "help", "copyright", "credits", "license") if hasattr(builtins, n)]}
     out["found"] = [n for n in ["boto3", "awslambdaric", "json"] + event["host_only"] if importlib.util.find_spec(n)]
+    import awslambdaric.bootstrap, inspect
+    out["runtime_file"] = awslambdaric.bootstrap.__file__
+    out["runtime_source"] = inspect.getsource(awslambdaric.bootstrap.handle_event_request).startswith("def ")
     return out
 """
 
@@ -170,6 +173,8 @@ def test_python_functions_import_only_what_lambda_has(client, make_function, var
     assert out["builtins"] == ["exit", "quit", "help", "copyright", "credits", "license"], out
     # the runtime's packages and the standard library are found; what only the host's site directories hold is not
     assert out["found"] == ["boto3", "awslambdaric", "json"], (out, host)
+    # the runtime's modules are /var/runtime's, with their source, also in a runtime forked from the fork server
+    assert out["runtime_file"] == "/var/runtime/awslambdaric/bootstrap.py" and out["runtime_source"], out
 
 
 def test_function_environment_never_appears_on_a_host_command_line(client, make_function):
