@@ -56,8 +56,9 @@ public final class ForkServer: Sendable {
             stop()  // stuck: the next request starts a new one
             throw SandboxError(description: "fork server: no answer within \(Self.patienceMs) ms")
         }
-        guard let pid = pid_t(answer.trimmingCharacters(in: .whitespacesAndNewlines)), pid > 0 else {
-            let reason = answer.isEmpty ? "it exited" : answer.trimmingCharacters(in: .whitespacesAndNewlines)
+        let line = answer.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard let pid = pid_t(line), pid > 0 else {
+            let reason = line.isEmpty ? "it exited" : line
             throw SandboxError(description: "fork server: \(reason)")
         }
         return pid
@@ -117,11 +118,7 @@ public final class ForkServer: Sendable {
         close(process.socket)
         _ = nimbus_pidfd_signal(process.pidfd, SIGKILL)
         var status: Int32 = 0
-        var waits = 0
-        while nimbus_pidfd_try_reap(process.pidfd, &status) == 0, waits < 1000 {
-            usleep(1000)
-            waits += 1
-        }
+        _ = SandboxProcesses.reapKilled(process.pidfd, &status)
         close(process.pidfd)
     }
 

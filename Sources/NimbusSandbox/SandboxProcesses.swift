@@ -16,6 +16,8 @@ final class SandboxProcesses: Sendable {
         var exitStatus: Int32?
         /// The launcher's pidfd registration with the `DescriptorWatcher`.
         var watch: UInt64?
+        /// The process whose exit is the sandbox's: the forked runtime, else the launcher.
+        var exitSource: Int32 { runtime >= 0 ? runtime : launcher }
     }
 
     private let state: Mutex<State>
@@ -31,9 +33,10 @@ final class SandboxProcesses: Sendable {
     func exitStatus() -> Int32? {
         state.withLock { state in
             if let status = state.exitStatus { return status }
-            let runtime = state.runtime >= 0 ? state.runtime : state.launcher
             var status: Int32 = 0
-            guard runtime >= 0, Self.reap(runtime, &status, forked: state.runtime >= 0) else { return nil }
+            guard state.exitSource >= 0, Self.reap(state.exitSource, &status, forked: state.runtime >= 0) else {
+                return nil
+            }
             state.exitStatus = status
             return status
         }
@@ -56,16 +59,15 @@ final class SandboxProcesses: Sendable {
     /// readable); no polling. Not after `kill()`.
     func onExit(_ handler: @escaping @Sendable () -> Void) {
         state.withLock { state in
-            let runtime = state.runtime >= 0 ? state.runtime : state.launcher
-            guard runtime >= 0, state.watch == nil else { return }
-            state.watch = DescriptorWatcher.shared.watch(runtime, once: true) {
+            guard state.exitSource >= 0, state.watch == nil else { return }
+            state.watch = DescriptorWatcher.shared.watch(state.exitSource, once: true) {
                 handler()
                 return false
             }
         }
     }
 
-    /// SIGKILLs pid 1 and the launcher without waiting for them (`kill()` reaps them later): their memory
+    /// SIGKILLs pid 1, the forked runtime and the launcher without waiting for them (`kill()` reaps them later): their memory
     /// is freed as soon as they die, whoever reaps them.
     func signalKill() {
         // Under the lock: `kill()` closes the descriptors, and a closed number may be reused at once.
@@ -80,8 +82,8 @@ final class SandboxProcesses: Sendable {
     /// pidfds. From here on the sandbox has exited for whoever asks (with the runtime's own status once it is
     /// reaped).
     func kill() {
-        let (launcher, initPidfd, runtime, watch, provisional) = state.withLock {
-            state -> (Int32, Int32, Int32, UInt64?, Bool) in
+        let (launcher, initPidfd, runtime, statusSource, watch, provisional) = state.withLock {
+            state -> (Int32, Int32, Int32, Int32, UInt64?, Bool) in
             defer {
                 state.launcher = -1
                 state.initPidfd = -1
@@ -89,22 +91,27 @@ final class SandboxProcesses: Sendable {
                 state.watch = nil
                 state.exitStatus = state.exitStatus ?? SIGKILL  // the wait status of a SIGKILLed process
             }
-            return (state.launcher, state.initPidfd, state.runtime, state.watch, state.exitStatus == nil)
+            return (state.launcher, state.initPidfd, state.runtime, state.exitSource, state.watch, state.exitStatus == nil)
         }
         // Before the pidfd is closed: a watched descriptor must stay open until it is unwatched.
         if let watch { DescriptorWatcher.shared.unwatch(watch) }
         for fd in [initPidfd, runtime, launcher] where fd >= 0 { _ = nimbus_pidfd_signal(fd, SIGKILL) }
-        let statusSource = runtime >= 0 ? runtime : launcher
         for fd in [launcher, runtime, initPidfd] where fd >= 0 {
             var status: Int32 = 0
-            // Dying after SIGKILL takes milliseconds; stop waiting once the process is not ours to reap.
-            var (reaped, waits) = (nimbus_pidfd_try_reap(fd, &status), 0)
-            while reaped == 0, waits < 1000 {
-                usleep(1000)
-                (reaped, waits) = (nimbus_pidfd_try_reap(fd, &status), waits + 1)
-            }
+            let reaped = Self.reapKilled(fd, &status)
             if fd == statusSource, reaped == 1, provisional { state.withLock { $0.exitStatus = status } }
             close(fd)
         }
+    }
+
+    /// Waits (up to 1 s, polled) for a SIGKILLed process to die and reaps it: dying takes milliseconds.
+    /// Stops at once when the process is not ours to reap. `nimbus_pidfd_try_reap`'s answer.
+    static func reapKilled(_ pidfd: Int32, _ status: inout Int32) -> Int32 {
+        var (reaped, waits) = (nimbus_pidfd_try_reap(pidfd, &status), 0)
+        while reaped == 0, waits < 1000 {
+            usleep(1000)
+            (reaped, waits) = (nimbus_pidfd_try_reap(pidfd, &status), waits + 1)
+        }
+        return reaped
     }
 }

@@ -12,9 +12,8 @@
  * `nimbus-spawn -H FD` is something else: the pid 1 of a sandbox whose runtime is forked in from outside
  * (`bwrap --as-pid-1`, see ForkServer.swift). It makes itself non-dumpable, writes one byte to FD once it
  * runs (bwrap has finished building the sandbox by then), lets the kernel reap every orphan (SIGCHLD
- * ignored), and sleeps. As pid 1
- * of its namespace it gets no signal from inside the sandbox that it does not handle, so the function cannot
- * end its own sandbox that way; Nimbus kills it from outside.
+ * ignored), and sleeps. As pid 1 of its namespace it gets no signal from inside the sandbox that it does not
+ * handle, so the function cannot end its own sandbox that way; Nimbus kills it from outside.
  */
 #define _GNU_SOURCE
 #include <errno.h>
